@@ -1,0 +1,103 @@
+"""`lab:*` keys: the teaching lab on Proxmox VE."""
+
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+
+from config.base import Model
+
+# Proxmox refuses VMIDs below 100; above this the API rejects them too.
+VMID_MIN = 100
+VMID_MAX = 999_999_999
+
+
+class ProxmoxNode(Model):
+    """A cluster node the provider reaches over SSH (snippet uploads, idmap)."""
+
+    name: str = Field(min_length=1)
+    """Node name as Proxmox knows it, e.g. `pve`."""
+    address: str = Field(min_length=1)
+    """Address the SSH connection uses."""
+    port: int = Field(default=22, ge=1, le=65535)
+
+
+class ProxmoxSsh(Model):
+    """SSH access to the nodes, needed by the provider for snippets and idmap."""
+
+    username: str = "root"
+    """Unix user on the nodes (snippet uploads write to the datastore as this user)."""
+    agent: bool = False
+    """Use the local ssh-agent instead of `lab:proxmoxSshPrivateKey`."""
+    nodes: list[ProxmoxNode] = Field(default_factory=list[ProxmoxNode])
+    """Explicit node addresses; empty means the provider resolves them itself."""
+
+    @model_validator(mode="after")
+    def _unique_nodes(self) -> Self:
+        seen: set[str] = set()
+        for node in self.nodes:
+            if node.name in seen:
+                raise ValueError(f"duplicate node name '{node.name}' in nodes; each node once")
+            seen.add(node.name)
+        return self
+
+
+class ProxmoxConnection(Model):
+    """How the provider reaches the Proxmox VE API."""
+
+    endpoint: str = Field(pattern=r"^https://[^/\s]+(:\d+)?/?$")
+    """API endpoint, e.g. `https://pve.example.org:8006/`."""
+    username: str = Field(default="root@pam", pattern=r"^[^@\s]+@[^@\s]+$")
+    """API user with realm. Bind mounts, hook scripts and idmap need `root@pam`."""
+    insecure: bool = False
+    """Skip TLS verification (self-signed node certificates only)."""
+    ssh: ProxmoxSsh = Field(default_factory=ProxmoxSsh)
+
+
+class VmidRange(Model):
+    """The block of VMIDs this stack may allocate; never shared with another stack."""
+
+    start: int = Field(ge=VMID_MIN, le=VMID_MAX)
+    end: int = Field(ge=VMID_MIN, le=VMID_MAX)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.end < self.start:
+            raise ValueError(
+                f"range too small: end {self.end} is below start {self.start}; expected start <= end"
+            )
+        return self
+
+    @property
+    def size(self) -> int:
+        """How many VMIDs the range holds."""
+        return self.end - self.start + 1
+
+    def __contains__(self, vmid: int) -> bool:
+        return self.start <= vmid <= self.end
+
+
+class LabConfig(Model):
+    """Everything under the `lab:` namespace."""
+
+    enabled: bool = False
+    """Build the Proxmox lab part of the stack."""
+    proxmox: ProxmoxConnection
+    proxmox_password: SecretStr | None = None
+    """Secret. Password of `proxmox.username`; required for root@pam features."""
+    proxmox_api_token: SecretStr | None = None
+    """Secret. API token `user@realm!id=uuid`, when no root@pam feature is used."""
+    proxmox_ssh_private_key: SecretStr | None = None
+    """Secret. Private key for the provider's SSH connection to the nodes."""
+    vmid_range: VmidRange
+    """VMIDs the lab's machines are allocated from."""
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> Self:
+        if (self.proxmox_password is None) == (self.proxmox_api_token is None):
+            raise ValueError(
+                "set exactly one of lab:proxmoxPassword and lab:proxmoxApiToken "
+                "(with `pulumi config set --secret`)"
+            )
+        if not self.proxmox.ssh.agent and self.proxmox_ssh_private_key is None:
+            raise ValueError("lab:proxmoxSshPrivateKey is required unless lab:proxmox.ssh.agent is true")
+        return self

@@ -1,0 +1,129 @@
+"""Turn the raw Pulumi configuration of a stack into one `StackConfig`, or one `ConfigError`.
+
+Pulumi hands a program its configuration as flat `namespace:key` strings (a
+structured value arrives as JSON text). This module groups the keys of the
+namespaces the program owns, validates each namespace against its model and
+reports every problem at once, naming the stack, the key and what was expected.
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from config.cloud import CloudConfig
+from config.errors import ConfigError
+from config.lab import LabConfig
+from config.stack import StackConfig
+
+# The namespaces this program owns. Keys of other namespaces (aws:, pulumi:,
+# proxmoxve:) belong to providers or the engine and are not ours to judge.
+NAMESPACES: dict[str, type[BaseModel]] = {"lab": LabConfig, "cloud": CloudConfig}
+
+
+def _decode(value: Any) -> Any:
+    """Structured values arrive as JSON text; scalars stay strings for pydantic to coerce."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    msg = str(error.get("msg", ""))
+    if kind == "missing":
+        return "missing; this key is required"
+    if kind == "extra_forbidden":
+        return "unknown key; check its spelling against the README's configuration reference"
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    given = error.get("input")
+    if msg.startswith("Input should be "):
+        msg = "expected " + msg[len("Input should be ") :]
+    if kind != "value_error" and not isinstance(given, (dict, list)):
+        return f"{msg}, got {given!r}"
+    return msg
+
+
+def _key_path(namespace: str, loc: Iterable[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if not parts:
+        return f"{namespace}:"
+    head, rest = parts[0], parts[1:]
+    path = f"{namespace}:{head}"
+    for part in rest:
+        path += f"[{part}]" if part.isdigit() else f".{part}"
+    return path
+
+
+def _secret_paths(value: Any, path: tuple[str, ...] = ()) -> Iterable[tuple[str, ...]]:
+    """Where in a validated model secrets live."""
+    if isinstance(value, SecretStr):
+        yield path
+    elif isinstance(value, BaseModel):
+        for name, field in type(value).model_fields.items():
+            yield from _secret_paths(getattr(value, name), (*path, field.alias or name))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            yield from _secret_paths(item, (*path, str(i)))
+    elif isinstance(value, dict):
+        for k, item in value.items():  # pyright: ignore[reportUnknownVariableType]
+            yield from _secret_paths(item, (*path, str(k)))  # pyright: ignore[reportUnknownArgumentType]
+
+
+def load_stack_config(
+    *,
+    project: str,
+    stack: str,
+    raw: Mapping[str, Any],
+    secret_keys: Iterable[str] = (),
+) -> StackConfig:
+    """Validate a stack's raw configuration.
+
+    :param raw: `namespace:key` to value, as the engine passes it.
+    :param secret_keys: the keys the engine marks secret (`secure:` in the stack file).
+    :raises ConfigError: with every problem found, before any resource exists.
+    """
+    secrets = set(secret_keys)
+    grouped: dict[str, dict[str, Any]] = {ns: {} for ns in NAMESPACES}
+    for key, value in raw.items():
+        namespace, sep, name = key.partition(":")
+        if sep and namespace in grouped:
+            grouped[namespace][name] = _decode(value)
+
+    problems: list[str] = []
+    parts: dict[str, BaseModel | None] = {}
+    for namespace, model in NAMESPACES.items():
+        values = grouped[namespace]
+        enabled_only = set(values) <= {"enabled"}
+        if enabled_only and str(values.get("enabled", "false")).lower() in ("false", "0", ""):
+            parts[namespace] = None
+            continue
+        try:
+            parsed = model.model_validate(values)
+        except ValidationError as exc:
+            for error in exc.errors():
+                problems.append(f"{_key_path(namespace, error['loc'])}: {_describe(error)}")
+            parts[namespace] = None
+            continue
+        for path in _secret_paths(parsed):
+            top = f"{namespace}:{path[0]}"
+            if top not in secrets:
+                problems.append(
+                    f"{_key_path(namespace, path)}: is stored in plaintext; "
+                    f"expected a secret (`pulumi config set --secret {top} ...`)"
+                )
+        enabled = bool(getattr(parsed, "enabled", False))
+        parts[namespace] = parsed if enabled else None
+
+    if problems:
+        raise ConfigError(stack, problems)
+    lab = parts["lab"]
+    cloud = parts["cloud"]
+    assert lab is None or isinstance(lab, LabConfig)
+    assert cloud is None or isinstance(cloud, CloudConfig)
+    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud)

@@ -1,0 +1,25 @@
+"""The whole, validated configuration of one stack."""
+
+from dataclasses import dataclass
+
+from config.cloud import CloudConfig
+from config.lab import LabConfig
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """What `__main__.py` hands to `stacks.build_stack`: nothing below reads Pulumi config."""
+
+    project: str
+    """Pulumi project name (`Pulumi.yaml`)."""
+    stack: str
+    """Stack name, e.g. `staging` or `prod`."""
+    lab: LabConfig | None
+    """The lab part, or None when `lab:` is absent or disabled."""
+    cloud: CloudConfig | None
+    """The cloud part, or None when `cloud:` is absent or disabled."""
+
+    @property
+    def is_prod(self) -> bool:
+        """Prod gets protection, deletion protection and the larger sizes."""
+        return self.stack == "prod"

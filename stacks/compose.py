@@ -1,0 +1,17 @@
+"""Compose a stack from its validated configuration."""
+
+import pulumi
+
+from config import StackConfig
+from stacks.cloud import build_cloud
+from stacks.lab import build_lab
+
+
+def build_stack(cfg: StackConfig) -> None:
+    """Declare every resource of the stack and export its outputs."""
+    pulumi.export("stack", cfg.stack)
+    pulumi.export("parts", {"lab": cfg.lab is not None, "cloud": cfg.cloud is not None})
+    if cfg.lab is not None:
+        build_lab(cfg, cfg.lab)
+    if cfg.cloud is not None:
+        build_cloud(cfg, cfg.cloud)

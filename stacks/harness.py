@@ -1,0 +1,202 @@
+"""Run the real program under Pulumi's mock runtime and record what it registers.
+
+Used by the offline plan and by the tests: both see exactly what a real
+`pulumi up` would send to the engine (type, name, parent, inputs, explicit
+dependencies, protect), without the CLI, credentials or network.
+"""
+
+import asyncio
+import runpy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
+
+SECRET = "[secret]"
+"""How every secret value is rendered, in records, JSON and printed text."""
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Registered:
+    """One resource as the engine would receive it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    protect: bool
+    inputs: dict[str, Any]
+    depends_on: list[str] = field(default_factory=list[str])
+    provider: str | None = None
+    dependencies: list[str] = field(default_factory=list[str])
+    """All dependencies, implicit (through inputs) and explicit, expanded to resources."""
+
+
+@dataclass
+class PlanResult:
+    """Everything a run registered."""
+
+    project: str
+    stack: str
+    resources: list[Registered]
+    outputs: dict[str, Any]
+
+    def of_type(self, type_token: str) -> list[Registered]:
+        """Resources of one type token, in registration order."""
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str, name: str) -> Registered:
+        """The resource of this type and logical name; fails loudly when absent."""
+        found = [r for r in self.resources if r.type == type_token and r.name == name]
+        if len(found) != 1:
+            names = sorted(r.name for r in self.of_type(type_token))
+            raise KeyError(f"{len(found)} resources {type_token} named {name!r}; have {names}")
+        return found[0]
+
+    def by_urn(self) -> dict[str, Registered]:
+        """Index of resources by URN."""
+        return {r.urn: r for r in self.resources}
+
+    def children(self, parent_urn: str) -> list[Registered]:
+        """Direct children of a resource."""
+        return [r for r in self.resources if r.parent == parent_urn]
+
+
+def render(value: Any) -> Any:
+    """Replace secrets by `[secret]`, recursively, in deserialized property values."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:  # pyright: ignore[reportPrivateUsage, reportUnknownMemberType]
+            return SECRET
+        return {str(k): render(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    if isinstance(value, (list, tuple)):
+        return [render(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource):
+        return "[unknown]" if value is rpc.UNKNOWN else f"[resource {type(value).__name__}]"
+    return value
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, keeping what each registration request carried."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[Registered] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        if request.type == "pulumi:pulumi:Stack":
+            return super().RegisterResource(request)  # pyright: ignore[reportUnknownMemberType]
+        # As MockMonitor.RegisterResource, keeping the request's options: the
+        # inputs are deserialized once and shared with the mocks.
+        pulumi_mocks._ensure_event_loop()  # pyright: ignore[reportPrivateUsage, reportPrivateImportUsage]
+        urn = self.make_urn(request.parent, request.type, request.name)
+        inputs = cast(dict[str, Any], rpc.deserialize_properties(request.object))
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=inputs,
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        id_, state = cast(tuple[str | None, dict[str, Any]], self.mocks.new_resource(args))  # pyright: ignore[reportUnknownMemberType]
+        obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        self.records.append(
+            Registered(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                protect=bool(request.protect),
+                inputs=render(inputs),
+                provider=request.provider or None,
+                dependencies=sorted(request.dependencies),
+            )
+        )
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)
+
+
+async def _resolve(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
+    """Resolve an exported value, rendering secrets at any depth."""
+    if isinstance(value, pulumi.Output):
+        out = cast(pulumi.Output[Any], value)
+        if await out.is_secret():
+            return SECRET
+        return await _resolve(await out.future())
+    if isinstance(value, pulumi.Resource):
+        return await _resolve(value.urn)
+    if isinstance(value, dict):
+        return {str(k): await _resolve(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    if isinstance(value, (list, tuple)):
+        return [await _resolve(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if asyncio.isfuture(value) or asyncio.iscoroutine(value):
+        return await _resolve(await value)
+    return value
+
+
+def run_program(
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: list[str],
+    mocks: pulumi_mocks.Mocks,
+    program: Callable[[], None] | None = None,
+) -> PlanResult:
+    """Run `program` (by default the real `__main__.py`) for one stack under mocks.
+
+    :raises config.ConfigError: when the configuration is invalid; nothing is registered then.
+    """
+    runtime_config.set_all_config(dict(config), secret_keys)
+    settings.ROOT.set(None)
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+
+    explicit: list[tuple[pulumi.Resource, Any]] = []
+
+    def record_depends_on(args: pulumi.ResourceTransformationArgs) -> None:
+        if args.opts.depends_on:
+            explicit.append((args.resource, args.opts.depends_on))
+
+    pulumi.runtime.register_stack_transformation(record_depends_on)
+
+    def main() -> None:
+        if program is not None:
+            program()
+        else:
+            runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    _sync_await(run_pulumi_func(main))
+
+    outputs: dict[str, Any] = {}
+
+    async def collect() -> None:
+        by_urn = {r.urn: r for r in monitor.records}
+        for resource, deps in explicit:
+            urn = await resource.urn.future()
+            resolved: Any = (
+                await cast(pulumi.Output[Any], deps).future() if isinstance(deps, pulumi.Output) else deps
+            )
+            items = cast(list[Any], resolved if isinstance(resolved, list) else [resolved])
+            urns = [await d.urn.future() for d in items if isinstance(d, pulumi.Resource)]
+            if urn in by_urn:
+                by_urn[urn].depends_on = sorted({u for u in urns if u})
+        root = settings.get_root_resource()
+        exported: dict[str, Any] = getattr(root, "outputs", {}) or {}
+        for key, value in exported.items():
+            outputs[key] = await _resolve(value)
+
+    _sync_await(run_pulumi_func(collect))
+    return PlanResult(project=project, stack=stack, resources=list(monitor.records), outputs=outputs)

@@ -1,0 +1,47 @@
+"""Mocks that give the offline plan and the tests realistic provider values.
+
+A resource's outputs are its inputs plus what the provider would compute (ids,
+ARNs, endpoints), so values derived from them render as they would for real.
+Each provider family adds its own computed values in a module of this package,
+registered by type token.
+"""
+
+from typing import Any, cast
+
+from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
+
+from stacks.mocks import aws, kubernetes, proxmox
+from stacks.mocks.registry import CALLS, RESOURCES, Context, stable_hex
+
+__all__ = ["PlanMocks", "stable_hex"]
+
+_MODULES = (aws, kubernetes, proxmox)  # imported for their registrations
+
+
+class PlanMocks(Mocks):
+    """Provider-computed values for one stack's region and account."""
+
+    def __init__(self, *, stack: str, region: str = "eu-west-3", account_id: str = "123456789012") -> None:
+        self.context = Context(stack=stack, region=region, account_id=account_id)
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
+        state: dict[str, Any] = dict(inputs)
+        if not args.custom:
+            return f"{args.name}", state
+        compute = RESOURCES.get(args.typ)
+        resource_id = f"{args.name}-{stable_hex(args.typ, args.name, length=8)}"
+        if compute is not None:
+            resource_id, extra = compute(self.context, args.name, inputs)
+            state.update(extra)
+        elif args.typ.startswith("aws:"):
+            state.setdefault("arn", aws.arn_for(self.context, args.typ, args.name))
+        state.setdefault("id", resource_id)
+        return resource_id, state
+
+    def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        handler = CALLS.get(args.token)
+        if handler is None:
+            return {}, None
+        arguments = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]
+        return handler(self.context, arguments), None

@@ -1,0 +1,81 @@
+"""The offline plan: `python -m stacks.plan --stack NAME [--json FILE]`.
+
+Runs the real program for a stack, with the configuration of
+`Pulumi.<stack>.yaml`, under Pulumi's mock runtime: no CLI, no credentials, no
+network. Prints what would be registered; every secret shows as `[secret]`.
+Exit codes: 0 planned, 2 invalid configuration.
+"""
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from config import ConfigError, load_stack_config
+from stacks.harness import ROOT, PlanResult, run_program
+from stacks.mocks import PlanMocks
+from stacks.report import plan_document, summary
+from stacks.stackfile import read_stack_file
+
+
+def plan_config(
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Sequence[str],
+    program: Callable[[], None] | None = None,
+) -> PlanResult:
+    """Plan a stack from a flat configuration (as the engine would pass it).
+
+    The configuration is validated first, so an invalid one raises
+    `ConfigError` before the mock runtime starts and nothing is registered.
+    """
+    cfg = load_stack_config(project=project, stack=stack, raw=config, secret_keys=secret_keys)
+    region = cfg.cloud.region if cfg.cloud is not None else "eu-west-3"
+    mocks = PlanMocks(stack=stack, region=region)
+    return run_program(
+        project=project,
+        stack=stack,
+        config=config,
+        secret_keys=list(secret_keys),
+        mocks=mocks,
+        program=program,
+    )
+
+
+def plan_stack(stack: str, root: Path = ROOT) -> PlanResult:
+    """Plan a stack from its committed stack file."""
+    stack_file = read_stack_file(root, stack)
+    return plan_config(
+        project=stack_file.project,
+        stack=stack,
+        config=stack_file.config,
+        secret_keys=stack_file.secret_keys,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m stacks.plan", description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--stack", required=True, help="stack name, e.g. staging or prod")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the plan document to FILE")
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="repository whose stack files to read (default: this one)"
+    )
+    args = parser.parse_args(argv)
+    try:
+        result = plan_stack(args.stack, root=args.root)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(summary(result))
+    if args.json is not None:
+        args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
+        print(f"\nPlan document written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

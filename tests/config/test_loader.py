@@ -1,0 +1,176 @@
+"""Every class of bad configuration stops with one clear message, before any resource."""
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from config import ConfigError, load_stack_config
+from config.stack import StackConfig
+from tests.conftest import stack_file, with_changes
+
+
+def load(
+    stack: str = "staging", set_: dict[str, Any] | None = None, unset: tuple[str, ...] = ()
+) -> StackConfig:
+    base = stack_file(stack)
+    return load_stack_config(
+        project=base.project,
+        stack=stack,
+        raw=with_changes(base, set_, unset),
+        secret_keys=base.secret_keys,
+    )
+
+
+def problems(**kwargs: Any) -> str:
+    with pytest.raises(ConfigError) as info:
+        load(**kwargs)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_committed_stacks_load(stack: str) -> None:
+    cfg = load(stack)
+    assert cfg.stack == stack
+    assert cfg.lab is not None and cfg.cloud is not None
+
+
+def test_prod_and_staging_differ_where_they_should() -> None:
+    prod, staging = load("prod"), load("staging")
+    assert prod.is_prod and not staging.is_prod
+    assert prod.cloud is not None and staging.cloud is not None
+    assert (prod.cloud.network.zones, staging.cloud.network.zones) == (3, 2)
+    assert (prod.cloud.network.nat_gateways, staging.cloud.network.nat_gateways) == ("perZone", "single")
+
+
+def test_missing_key_names_stack_and_key() -> None:
+    msg = problems(unset=("cloud:network",))
+    assert "stack 'staging'" in msg
+    assert "cloud:network: missing" in msg
+
+
+def test_wrong_type() -> None:
+    msg = problems(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": "three"}})
+    assert "cloud:network.zones: expected a valid integer" in msg
+    assert "'three'" in msg
+
+
+def test_malformed_cidr() -> None:
+    msg = problems(set_={"cloud:network": {"cidr": "10.30.0.300/16"}})
+    assert "cloud:network.cidr" in msg
+    assert "IPv4 network" in msg
+
+
+def test_overlapping_subnets() -> None:
+    msg = problems(
+        set_={
+            "cloud:network": {
+                "cidr": "10.30.0.0/16",
+                "zones": 2,
+                "publicSubnetCidrs": ["10.30.0.0/20", "10.30.16.0/20"],
+                "privateSubnetCidrs": ["10.30.8.0/21", "10.30.64.0/20"],
+            }
+        }
+    )
+    assert "cloud:network: subnets 10.30.0.0/20 and 10.30.8.0/21 overlap" in msg
+
+
+def test_subnet_outside_vpc() -> None:
+    msg = problems(
+        set_={
+            "cloud:network": {
+                "cidr": "10.30.0.0/16",
+                "zones": 1,
+                "publicSubnetCidrs": ["10.31.0.0/20"],
+            }
+        }
+    )
+    assert "outside the VPC" in msg
+
+
+def test_vpc_too_small_for_zones() -> None:
+    msg = problems(set_={"cloud:network": {"cidr": "10.30.0.0/22", "zones": 3, "subnetPrefix": 24}})
+    assert "3 zones need 3" in msg
+
+
+def test_computed_subnets_do_not_move_when_a_zone_is_added() -> None:
+    two = load(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": 2}})
+    three = load(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": 3}})
+    assert two.cloud is not None and three.cloud is not None
+    for kind in ("public_subnets", "private_subnets"):
+        before = [s.cidr for s in getattr(two.cloud.network, kind)()]
+        after = [s.cidr for s in getattr(three.cloud.network, kind)()]
+        assert after[:2] == before
+    assert [str(s.cidr) for s in three.cloud.network.private_subnets()] == [
+        "10.30.128.0/20",
+        "10.30.144.0/20",
+        "10.30.160.0/20",
+    ]
+
+
+def test_vmid_range_too_small() -> None:
+    msg = problems(set_={"lab:vmidRange": {"start": 60000, "end": 59999}})
+    assert "lab:vmidRange: range too small" in msg
+
+
+def test_vmid_below_proxmox_minimum() -> None:
+    msg = problems(set_={"lab:vmidRange": {"start": 50, "end": 500}})
+    assert "lab:vmidRange.start: expected" in msg
+    assert "100" in msg
+
+
+def test_duplicate_names() -> None:
+    proxmox = {
+        "endpoint": "https://pve.example.org:8006/",
+        "ssh": {"nodes": [{"name": "pve", "address": "10.0.0.1"}, {"name": "pve", "address": "10.0.0.2"}]},
+    }
+    msg = problems(set_={"lab:proxmox": proxmox})
+    assert "duplicate node name 'pve'" in msg
+
+
+def test_unknown_key_top_level_and_nested() -> None:
+    msg = problems(set_={"cloud:regoin": "eu-west-1", "cloud:network": {"cidr": "10.30.0.0/16", "zonez": 2}})
+    assert "cloud:regoin: unknown key" in msg
+    assert "cloud:network.zonez: unknown key" in msg
+
+
+def test_every_problem_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as info:
+        load(set_={"cloud:regoin": "x", "lab:vmidRange": {"start": 5, "end": 6}})
+    assert len(info.value.problems) >= 3
+
+
+def test_plaintext_secret_is_refused() -> None:
+    base = stack_file("staging")
+    with pytest.raises(ConfigError) as info:
+        load_stack_config(
+            project=base.project,
+            stack="staging",
+            raw=base.config,
+            secret_keys=[k for k in base.secret_keys if k != "lab:proxmoxPassword"],
+        )
+    assert "lab:proxmoxPassword: is stored in plaintext" in str(info.value)
+
+
+def test_exactly_one_proxmox_credential() -> None:
+    msg = problems(set_={"lab:proxmoxApiToken": "root@pam!ci=uuid"})
+    assert "exactly one of lab:proxmoxPassword and lab:proxmoxApiToken" in msg
+
+
+def test_disabled_part_is_not_built_but_still_checked() -> None:
+    cfg = load(set_={"cloud:enabled": "false"})
+    assert cfg.cloud is None
+    msg = problems(set_={"cloud:enabled": "false", "cloud:netwrk": {}})
+    assert "cloud:netwrk: unknown key" in msg
+
+
+def test_part_absent_entirely() -> None:
+    base = stack_file("staging")
+    raw = {k: v for k, v in base.config.items() if not k.startswith("lab:")}
+    cfg = load_stack_config(project="campus", stack="staging", raw=raw, secret_keys=[])
+    assert cfg.lab is None and cfg.cloud is not None
+
+
+def test_error_is_a_pulumi_run_error() -> None:
+    """RunError makes a real `pulumi up` print the message alone, without a traceback."""
+    assert issubclass(ConfigError, pulumi.RunError)

@@ -1,0 +1,53 @@
+"""Shared fixtures: committed stack configurations and a planner over them."""
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks.harness import PlanResult
+from stacks.plan import plan_config
+from stacks.stackfile import StackFile, read_stack_file
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Planner = Callable[..., PlanResult]
+
+
+def stack_file(stack: str) -> StackFile:
+    """The committed configuration of a stack, as the engine would pass it."""
+    return read_stack_file(ROOT, stack)
+
+
+def with_changes(
+    base: StackFile, set_: Mapping[str, Any] | None = None, unset: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """A copy of a stack's flat config with keys set (structured values as JSON) or removed."""
+    config = dict(base.config)
+    for key in unset:
+        config.pop(key, None)
+    for key, value in (set_ or {}).items():
+        config[key] = json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+    return config
+
+
+@pytest.fixture
+def plan() -> Planner:
+    """Plan a committed stack, optionally with configuration changes."""
+
+    def run(
+        stack: str = "staging",
+        set_: Mapping[str, Any] | None = None,
+        unset: tuple[str, ...] = (),
+    ) -> PlanResult:
+        base = stack_file(stack)
+        return plan_config(
+            project=base.project,
+            stack=stack,
+            config=with_changes(base, set_, unset),
+            secret_keys=base.secret_keys,
+        )
+
+    return run

@@ -1,0 +1,118 @@
+"""The offline plan: document shape, secrets, dependencies, CLI behaviour."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from stacks.harness import SECRET
+from stacks.plan import plan_config
+from stacks.report import plan_document, summary
+from stacks.stackfile import SECRET_PLACEHOLDER
+from tests.conftest import ROOT, Planner, stack_file
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_document_has_exactly_the_documented_keys(plan: Planner, stack: str) -> None:
+    doc = plan_document(plan(stack))
+    assert set(doc) == {"stack", "project", "resources", "outputs"}
+    assert doc["stack"] == stack and doc["project"] == "campus"
+    assert doc["resources"], "the plan registered nothing"
+    for res in doc["resources"]:
+        assert set(res) == {"urn", "type", "name", "parent", "custom", "inputs", "depends_on", "protect"}
+        assert res["urn"].startswith(f"urn:pulumi:{stack}::campus::")
+        assert isinstance(res["depends_on"], list)
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_secrets_only_ever_render_as_secret(plan: Planner, stack: str) -> None:
+    result = plan(stack)
+    text = json.dumps(plan_document(result)) + summary(result)
+    assert SECRET_PLACEHOLDER not in text
+    provider = result.one("pulumi:providers:proxmoxve", f"{stack}-proxmox")
+    assert provider.inputs["password"] == SECRET
+    assert provider.inputs["ssh"] == SECRET  # carries the private key
+
+
+def test_aws_provider_uses_the_configured_region(plan: Planner) -> None:
+    result = plan("staging", set_={"cloud:region": "eu-west-1"})
+    provider = result.one("pulumi:providers:aws", "staging-aws")
+    assert provider.inputs["region"] == "eu-west-1"
+    assert json.loads(provider.inputs["defaultTags"])["tags"]["stack"] == "staging"
+
+
+def test_disabled_part_registers_nothing(plan: Planner) -> None:
+    result = plan("staging", set_={"lab:enabled": "false"})
+    assert not [r for r in result.resources if r.type.startswith("pulumi:providers:proxmoxve")]
+    assert result.outputs["parts"] == {"lab": False, "cloud": True}
+
+
+def test_explicit_dependencies_parents_and_protect_are_recorded() -> None:
+    """A program of our own, so the recorder is checked against known answers."""
+
+    def program() -> None:
+        parent = pulumi.ComponentResource("test:index:Box", "box")
+        first = pulumi.CustomResource(
+            "test:index:Thing", "first", {"size": 1}, opts=pulumi.ResourceOptions(parent=parent)
+        )
+        pulumi.CustomResource(
+            "test:index:Thing",
+            "second",
+            {"size": pulumi.Output.secret(2), "after": first.id},
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[first], protect=True),
+        )
+        pulumi.export("hidden", pulumi.Output.secret("x"))
+        pulumi.export("nested", {"plain": 1, "hidden": pulumi.Output.secret("y")})
+
+    base = stack_file("staging")
+    result = plan_config(
+        project="campus", stack="staging", config=base.config, secret_keys=base.secret_keys, program=program
+    )
+    box = result.one("test:index:Box", "box")
+    first = result.one("test:index:Thing", "first")
+    second = result.one("test:index:Thing", "second")
+    assert not box.custom and first.custom
+    assert first.parent == box.urn and second.parent == box.urn
+    assert second.depends_on == [first.urn]
+    assert first.depends_on == []
+    assert second.protect and not first.protect
+    assert second.inputs["size"] == SECRET
+    assert result.outputs == {"hidden": SECRET, "nested": {"plain": 1, "hidden": SECRET}}
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stacks.plan", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_cli_writes_the_json_document(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    proc = run_cli("--stack", "prod", "--json", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "Resources by type:" in proc.stdout
+    doc = json.loads(out.read_text())
+    assert doc["stack"] == "prod"
+    assert SECRET_PLACEHOLDER not in out.read_text() + proc.stdout
+
+
+def test_cli_unknown_stack_is_a_clear_error() -> None:
+    proc = run_cli("--stack", "nope")
+    assert proc.returncode == 2
+    assert "Pulumi.nope.yaml: no such stack file" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_invalid_configuration_is_one_clear_message(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    text = (ROOT / "Pulumi.staging.yaml").read_text().replace("cidr: 10.30.0.0/16", "cidr: 10.30.0.0/33")
+    (tmp_path / "Pulumi.broken.yaml").write_text(text)
+    proc = run_cli("--stack", "broken", "--root", str(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "invalid configuration for stack 'broken'" in proc.stderr
+    assert "cloud:network.cidr" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
