@@ -39,6 +39,8 @@ class Registered:
     inputs: dict[str, Any]
     depends_on: list[str] = field(default_factory=list[str])
     provider: str | None = None
+    id: str = ""
+    """The id the mocks gave the resource (what a stack policy sees as `props["id"]`)."""
     dependencies: list[str] = field(default_factory=list[str])
     """All dependencies, implicit (through inputs) and explicit, expanded to resources."""
 
@@ -122,6 +124,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 protect=bool(request.protect),
                 inputs=render(inputs),
                 provider=request.provider or None,
+                id=id_ or "",
                 dependencies=sorted(request.dependencies),
             )
         )

@@ -3,7 +3,8 @@
 Runs the real program for a stack, with the configuration of
 `Pulumi.<stack>.yaml`, under Pulumi's mock runtime: no CLI, no credentials, no
 network. Prints what would be registered; every secret shows as `[secret]`.
-Exit codes: 0 planned, 2 invalid configuration.
+Then runs the policy pack's functions over the plan (`policy/offline.py`).
+Exit codes: 0 planned, 2 invalid configuration, 3 a mandatory policy violated.
 """
 
 import argparse
@@ -12,7 +13,10 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from pulumi_policy import EnforcementLevel
+
 from config import ConfigError, load_stack_config
+from policy.offline import check_plan, report_text
 from stacks.harness import ROOT, PlanResult, run_program
 from stacks.mocks import PlanMocks
 from stacks.report import plan_document, summary
@@ -74,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")
-    return 0
+    violations = check_plan(result)
+    print("\n" + report_text(violations))
+    return 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,36 @@
+"""EC2 launch templates: the instance metadata service only with session tokens."""
+
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from policy.common import prop
+
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def _imdsv2(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type != LAUNCH_TEMPLATE:
+        return
+    if prop(args.props, "metadataOptions.httpEndpoint") == "disabled":
+        return
+    # The provider's default for httpTokens is "optional", i.e. IMDSv1 allowed.
+    tokens = prop(args.props, "metadataOptions.httpTokens", "optional")
+    if tokens != "required":
+        report_violation(
+            f"launch template '{args.name}' allows IMDSv1 (metadataOptions.httpTokens={tokens!r}); "
+            "set it to 'required'",
+            args.urn,
+        )
+
+
+launch_template_imdsv2 = ResourceValidationPolicy(
+    name="aws-ec2-launchtemplate-enforce-imdsv2",
+    description="Launch templates require IMDSv2 session tokens (Checkov CKV_AWS_79).",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    tags=["checkov:CKV_AWS_79"],
+    validate=_imdsv2,
+)
