@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
 
-.PHONY: install plan test lint typecheck unit validate clean
+.PHONY: install plan test lint typecheck unit validate dev-stack clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ unit: install ## pytest under Pulumi mocks
 
 validate: install ## offline plan of every committed stack
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
+
+dev-stack: install ## Personal stack dev-NAME from Pulumi.dev.yaml.template: make dev-stack NAME=alice [CLOUD=1]
+	@test -n "$(NAME)" || { echo "usage: make dev-stack NAME=<you> [CLOUD=1]" >&2; exit 2; }
+	$(PY) -m scripts.dev_stack $(NAME) $(if $(CLOUD),--cloud)
 
 test: lint typecheck unit validate ## Every check CI runs
 

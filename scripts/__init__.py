@@ -1,0 +1,1 @@
+"""Developer and CI helper commands (`python -m scripts.<name>`)."""

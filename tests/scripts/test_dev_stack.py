@@ -1,0 +1,89 @@
+"""`make dev-stack`: a personal stack from the template, valid once its secret is set."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from policy.offline import check_plan
+from scripts.dev_stack import TEMPLATE, main
+from stacks.harness import PlanResult
+from stacks.plan import plan_config
+from stacks.stackfile import read_stack_file
+from tests.conftest import ROOT
+
+FAKE_SECRET = "  lab:proxmoxPassword:\n    secure: AAABAGRldi1wYXNzd29yZC1jaXBoZXJ0ZXh0\n"
+"""What `pulumi config set --secret lab:proxmoxPassword` appends (any ciphertext)."""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    for name in ("Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml", TEMPLATE):
+        shutil.copy(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def plan_dev(repo: Path, stack: str) -> PlanResult:
+    path = repo / f"Pulumi.{stack}.yaml"
+    path.write_text(path.read_text() + FAKE_SECRET)
+    stack_file = read_stack_file(repo, stack)
+    return plan_config(
+        project=stack_file.project, stack=stack, config=stack_file.config, secret_keys=stack_file.secret_keys
+    )
+
+
+def test_writes_a_lab_only_stack_that_plans(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["alice", "--root", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert "pulumi stack init dev-alice" in out
+    assert "pulumi config set --secret --stack dev-alice lab:proxmoxPassword" in out
+    result = plan_dev(repo, "dev-alice")
+    types = {r.type for r in result.resources}
+    assert "pulumi:providers:proxmoxve" in types
+    assert not any(t.startswith("aws:") or t == "pulumi:providers:aws" for t in types)
+    assert result.outputs["parts"] == {"lab": True, "cloud": False}
+    assert check_plan(result) == []
+
+
+def test_cloud_flag_enables_a_scaled_down_cloud(repo: Path) -> None:
+    assert main(["bob", "--cloud", "--root", str(repo)]) == 0
+    result = plan_dev(repo, "dev-bob")
+    assert result.outputs["parts"] == {"lab": True, "cloud": True}
+    text = (repo / "Pulumi.dev-bob.yaml").read_text()
+    assert "natGateways: single" in text and "zones: 2" in text
+
+
+def test_stacks_never_share_vmids_or_networks(repo: Path) -> None:
+    names = ["alice", "bob", "carol", "dave"]
+    for name in names:
+        assert main([name, "--root", str(repo)]) == 0
+    configs = [read_stack_file(repo, f"dev-{n}").config for n in names]
+    configs += [read_stack_file(repo, s).config for s in ("staging", "prod")]
+    starts = [c["lab:vmidRange"] for c in configs]
+    networks = [c["cloud:network"] for c in configs]
+    assert len(set(starts)) == len(starts)
+    assert len({n.split('"cidr": ')[1].split(",")[0] for n in networks}) == len(networks)
+
+
+@pytest.mark.parametrize(
+    "name", ["prod", "staging", "prod-alice", "alice-staging", "Alice", "a", "x/prod", "main"]
+)
+def test_refuses_names_that_could_hit_a_shared_stack(
+    repo: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([name, "--root", str(repo)]) == 2
+    assert "error: name" in capsys.readouterr().err
+    assert sorted(p.name for p in repo.glob("Pulumi.dev-*.yaml")) == []
+
+
+def test_refuses_to_overwrite_without_force(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["alice", "--root", str(repo)]) == 0
+    assert main(["alice", "--root", str(repo)]) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert main(["alice", "--force", "--root", str(repo)]) == 0
+
+
+def test_dry_run_writes_nothing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["erin", "--dry-run", "--root", str(repo)]) == 0
+    assert "lab:vmidRange:" in capsys.readouterr().out
+    assert not (repo / "Pulumi.dev-erin.yaml").exists()
