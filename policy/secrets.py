@@ -20,7 +20,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policy.common import SECRET, known_secret_values, strings_in
+from policy.common import SECRET, UNKNOWN, known_secret_values, strings_in
 
 COMMANDS = ("command:remote:Command", "command:local:Command")
 HELM = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
@@ -106,7 +106,8 @@ def _secret_values(value: Any, path: str) -> Iterator[str]:
     if isinstance(value, Mapping):
         for key, item in cast(Mapping[str, Any], value).items():
             child = f"{path}.{key}"
-            if isinstance(item, str) and item and not item.startswith("$") and secret_like_key(str(key)):
+            literal = isinstance(item, str) and item not in ("", UNKNOWN) and not item.startswith("$")
+            if literal and secret_like_key(str(key)):
                 yield child
             else:
                 yield from _secret_values(item, child)

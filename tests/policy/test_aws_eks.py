@@ -67,3 +67,48 @@ def test_node_group_in_a_public_subnet_fires() -> None:
 def test_node_group_in_private_or_internal_subnets_is_silent() -> None:
     group = record(NODE_GROUP, "workers", {"subnetIds": ["subnet-priv", "subnet-int"]})
     assert fired(eks_node_groups_private, *subnets(), group) == []
+
+
+IGW = "aws:ec2/internetGateway:InternetGateway"
+TABLE = "aws:ec2/routeTable:RouteTable"
+ROUTE = "aws:ec2/route:Route"
+ASSOC = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+
+
+def routed_network() -> list[Any]:
+    """Untagged subnets without mapPublicIpOnLaunch: only their routes say which are public."""
+    return [
+        record(IGW, "igw", id_="igw-1"),
+        record(
+            TABLE, "public-rt", {"routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}]}, id_="rtb-pub"
+        ),
+        record(
+            TABLE,
+            "private-rt",
+            {"routes": [{"cidrBlock": "0.0.0.0/0", "natGatewayId": "nat-1"}]},
+            id_="rtb-priv",
+        ),
+        record(TABLE, "edge-rt", {}, id_="rtb-edge"),
+        record(
+            ROUTE,
+            "edge-default",
+            {"routeTableId": "rtb-edge", "destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"},
+        ),
+        record(SUBNET, "a", {"tags": {"kubernetes.io/role/internal-elb": "1"}}, id_="subnet-a"),
+        record(SUBNET, "b", {}, id_="subnet-b"),
+        record(SUBNET, "c", {}, id_="subnet-c"),
+        record(ASSOC, "a", {"subnetId": "subnet-a", "routeTableId": "rtb-pub"}),
+        record(ASSOC, "b", {"subnetId": "subnet-b", "routeTableId": "rtb-priv"}),
+        record(ASSOC, "c", {"subnetId": "subnet-c", "routeTableId": "rtb-edge"}),
+    ]
+
+
+def test_a_default_route_to_an_internet_gateway_makes_a_subnet_public_whatever_its_tags() -> None:
+    group = record(NODE_GROUP, "workers", {"subnetIds": ["subnet-a", "subnet-b", "subnet-c"]})
+    found = fired(eks_node_groups_private, *routed_network(), group)
+    assert sorted(v.message.split("'")[3] for v in found) == ["a", "c"]
+
+
+def test_node_group_behind_a_nat_gateway_is_silent() -> None:
+    group = record(NODE_GROUP, "workers", {"subnetIds": ["subnet-b"]})
+    assert fired(eks_node_groups_private, *routed_network(), group) == []
