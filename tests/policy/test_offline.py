@@ -20,7 +20,9 @@ def test_policy_names_are_unique_and_valid_for_a_pack() -> None:
     names = [p.name for p in POLICIES]
     assert len(names) == len(set(names)) >= 10
     assert all(re.fullmatch(r"[a-zA-Z0-9-_.]{1,100}", n) for n in names)
-    assert all(p.enforcement_level == EnforcementLevel.MANDATORY for p in POLICIES)
+    assert all(
+        p.enforcement_level in (EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY) for p in POLICIES
+    )
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])

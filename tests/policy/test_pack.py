@@ -7,6 +7,7 @@ from typing import cast
 import grpc
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+from pulumi_policy import EnforcementLevel
 
 from policy.policies import POLICIES
 from tests.conftest import ROOT
@@ -30,4 +31,8 @@ def test_pack_serves_every_policy_of_the_list() -> None:
     assert info.name == "campus"
     served = {p.name: p.enforcementLevel for p in info.policies}
     assert set(served) == {p.name for p in POLICIES}
-    assert set(served.values()) == {analyzer_pb2.MANDATORY}
+    levels = {
+        EnforcementLevel.MANDATORY: analyzer_pb2.MANDATORY,
+        EnforcementLevel.ADVISORY: analyzer_pb2.ADVISORY,
+    }
+    assert served == {p.name: levels[cast(EnforcementLevel, p.enforcement_level)] for p in POLICIES}
