@@ -53,6 +53,8 @@ class NodeGroupConfig(Model):
         for item in value:
             if re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", item) is None:
                 raise ValueError(f"{item!r} is not an EC2 instance type such as t3.large")
+            if re.fullmatch(r"[a-z]+\d+[a-z]*g[a-z]*", item.split(".", 1)[0]) is not None:
+                raise ValueError(f"{item!r} is an Arm (Graviton) type; the node group runs x86_64 images")
         return value
 
     @model_validator(mode="after")

@@ -31,7 +31,7 @@ class DnsConfig(Model):
 
     domain: str
     """DNS domain of the platform, e.g. `campus.example.org` (the hosted zone's name or a subdomain of it)."""
-    hosted_zone_id: str = Field(pattern=r"^Z[A-Z0-9]{1,31}$")
+    hosted_zone_id: str
     """Route53 hosted zone holding `domain`, e.g. `Z0123456789ABCDEFGHIJ`."""
     records: list[str] = Field(default_factory=lambda: ["@"], min_length=1)
     """Names under `domain` to alias to the NLB: `@` for the domain itself, or labels such as `api`, `*`."""
@@ -42,6 +42,13 @@ class DnsConfig(Model):
         value = value.lower().rstrip(".")
         if re.fullmatch(rf"({_LABEL}\.)+[a-z]{{2,63}}", value) is None:
             raise ValueError(f"{value!r} is not a DNS domain such as campus.example.org")
+        return value
+
+    @field_validator("hosted_zone_id")
+    @classmethod
+    def _zone_id(cls, value: str) -> str:
+        if re.fullmatch(r"Z[A-Z0-9]{1,31}", value) is None:
+            raise ValueError(f"{value!r} is not a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ")
         return value
 
     @field_validator("records")
