@@ -78,7 +78,6 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
         f"{cfg.stack}-eks",
         EksClusterArgs(
             cluster_name=f"{cfg.project}-{cfg.stack}",
-            vpc_id=network.vpc_id,
             private_subnet_ids=network.private_subnet_ids,
             region=cloud.region,
             provider=provider,

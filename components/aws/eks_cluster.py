@@ -1,5 +1,6 @@
 """`EksCluster`: the EKS control plane, its access, add-ons, node group and default StorageClass."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -33,8 +34,6 @@ class EksClusterArgs:
 
     cluster_name: str
     """Physical name of the cluster (also names its log group and kubeconfig context). Required."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the cluster. Required."""
     private_subnet_ids: pulumi.Input[Sequence[str]]
     """Private subnets for the control-plane interfaces and the nodes. Required."""
     region: str
@@ -131,6 +130,13 @@ class EksCluster(pulumi.ComponentResource):
             child,
             tag_session=True,
         )
+        # EKS encrypts secrets with the cluster role's rights on the key.
+        key_use = aws.iam.RolePolicy(
+            f"{name}-cluster-encryption",
+            role=cluster_role.id,
+            policy=key.arn.apply(_key_user),
+            opts=child,
+        )
         public = list(args.public_access_cidrs)
         cluster = aws.eks.Cluster(
             f"{name}-cluster",
@@ -154,7 +160,7 @@ class EksCluster(pulumi.ComponentResource):
             bootstrap_self_managed_addons=False,
             deletion_protection=args.protect,
             opts=pulumi.ResourceOptions.merge(
-                kept, pulumi.ResourceOptions(depends_on=[logs, *cluster_policies])
+                kept, pulumi.ResourceOptions(depends_on=[logs, key_use, *cluster_policies])
             ),
         )
 
@@ -402,6 +408,21 @@ class EksCluster(pulumi.ComponentResource):
                 ),
             ),
         )
+
+
+def _key_user(key_arn: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+                    "Resource": key_arn,
+                }
+            ],
+        }
+    )
 
 
 def _issuer(identities: Sequence[aws.eks.outputs.ClusterIdentity]) -> str:

@@ -44,6 +44,11 @@ def test_secrets_are_encrypted_with_a_rotating_kms_key(request: pytest.FixtureRe
     assert encryption["provider"]["keyArn"].startswith("arn:aws:kms:eu-west-3:123456789012:key/")
     assert key.inputs["enableKeyRotation"] is True
     assert key.urn in result.one(CLUSTER, f"{stack}-eks-cluster").dependencies
+    key_use = result.one("aws:iam/rolePolicy:RolePolicy", f"{stack}-eks-cluster-encryption")
+    statement = json.loads(key_use.inputs["policy"])["Statement"][0]
+    assert statement["Resource"] == encryption["provider"]["keyArn"]
+    assert {"kms:Encrypt", "kms:Decrypt"} <= set(statement["Action"])
+    assert key_use.urn in result.one(CLUSTER, f"{stack}-eks-cluster").depends_on
 
 
 def test_prod_public_endpoint_is_restricted_and_private_endpoint_on(prod: PlanResult) -> None:
