@@ -4,6 +4,7 @@ import json
 import runpy
 from typing import Any
 
+import kubernetes_validate
 import pulumi
 import pytest
 
@@ -260,3 +261,14 @@ def test_components_themselves_are_not_protected(prod: PlanResult) -> None:
 def test_prod_cluster_has_deletion_protection(prod: PlanResult, staging: PlanResult) -> None:
     assert cluster(prod)["deletionProtection"] is True
     assert cluster(staging)["deletionProtection"] is False
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_storage_class_is_valid_for_the_pinned_kubernetes_version(
+    request: pytest.FixtureRequest, stack: str
+) -> None:
+    result: PlanResult = request.getfixturevalue(stack)
+    manifest = result.one("kubernetes:storage.k8s.io/v1:StorageClass", f"{stack}-eks-gp3-encrypted").inputs
+    assert (manifest["apiVersion"], manifest["kind"]) == ("storage.k8s.io/v1", "StorageClass")
+    kubernetes_validate.validate(manifest, f"{KUBERNETES_VERSION}.0", strict=True)
+    assert manifest["reclaimPolicy"] == ("Retain" if stack == "prod" else "Delete")
