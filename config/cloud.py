@@ -6,6 +6,9 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from config.base import Model
+from config.cluster import ClusterConfig
+from config.ingress import DnsConfig, IngressConfig
+from config.retention import RetentionDays
 
 
 class Subnet(Model):
@@ -31,7 +34,9 @@ class NetworkConfig(Model):
     nat_gateways: Literal["single", "perZone"] = "single"
     """One NAT gateway for the VPC (cheap) or one per zone (survives a zone outage)."""
     flow_logs: bool = False
-    """Send VPC flow logs to CloudWatch Logs."""
+    """Send VPC flow logs to CloudWatch Logs (a KMS-encrypted log group)."""
+    flow_log_retention_days: RetentionDays = 90
+    """Retention of the flow logs, when `flowLogs` is on."""
 
     @model_validator(mode="after")
     def _subnets_fit(self) -> Self:
@@ -91,3 +96,10 @@ class CloudConfig(Model):
     tags: dict[str, str] = Field(default_factory=dict[str, str])
     """Tags added to every AWS resource, besides `stack` and `project`."""
     network: NetworkConfig
+    """The VPC and its subnets."""
+    cluster: ClusterConfig
+    """The EKS cluster and its node group."""
+    ingress: IngressConfig = Field(default_factory=IngressConfig)
+    """Node ports of the ingress controller, targeted by the NLB."""
+    dns: DnsConfig
+    """Route53 zone and the names aliased to the NLB."""

@@ -104,7 +104,8 @@ def load_stack_config(
             parts[namespace] = None
             continue
         try:
-            parsed = model.model_validate(values)
+            # Some rules depend on the stack (prod refuses what staging allows).
+            parsed = model.model_validate(values, context={"stack": stack})
         except ValidationError as exc:
             for error in exc.errors():
                 problems.append(f"{_key_path(namespace, error['loc'])}: {_describe(error)}")

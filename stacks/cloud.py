@@ -1,10 +1,136 @@
-"""The cloud part of a stack: everything on AWS and in the EKS cluster."""
+"""The cloud part of a stack: the VPC, the EKS cluster and the NLB, wired together."""
 
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.aws.eks_cluster import EksCluster, EksClusterArgs
+from components.aws.load_balancer import LoadBalancer, LoadBalancerArgs
+from components.aws.network import Network, NetworkArgs
 from config import StackConfig
 from config.cloud import CloudConfig
+from config.cluster import principal_key
 from stacks.providers import aws_provider
 
 
-def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> None:
+@dataclass(frozen=True)
+class CloudParts:
+    """What the platform (Helm releases) builds on."""
+
+    aws_provider: aws.Provider
+    """The stack's explicit AWS provider."""
+    k8s_provider: k8s.Provider
+    """Kubernetes provider of the EKS cluster."""
+    cluster_name: pulumi.Output[str]
+    """Name of the EKS cluster."""
+    oidc_provider_arn: pulumi.Output[str]
+    """IAM OIDC provider of the cluster, for IRSA trust policies."""
+    oidc_issuer_url: pulumi.Output[str]
+    """OIDC issuer URL of the cluster (`https://oidc.eks...`)."""
+    storage_class_name: str
+    """The default, encrypted gp3 StorageClass."""
+    storage_ready: pulumi.Resource
+    """The EBS CSI add-on: anything with a PersistentVolumeClaim depends on it."""
+    ingress_http_node_port: int
+    """Node port the ingress controller must expose for HTTP (the NLB's port 80 targets it)."""
+    ingress_https_node_port: int
+    """Node port the ingress controller must expose for HTTPS (the NLB's port 443 targets it)."""
+    nlb_dns_name: pulumi.Output[str]
+    """DNS name of the NLB."""
+    hosted_zone_id: str
+    """Route53 hosted zone of the platform's domain."""
+    domain: str
+    """DNS domain of the platform."""
+
+
+def record_key(record: str) -> str:
+    """Stable logical-name key of a DNS record name relative to the domain."""
+    if record == "@":
+        return "apex"
+    return record.replace("*", "wildcard").replace(".", "-")
+
+
+def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
     """Declare the cloud's resources through one explicit AWS provider."""
-    aws_provider(f"{cfg.stack}-aws", cloud, project=cfg.project, stack=cfg.stack)
+    provider = aws_provider(f"{cfg.stack}-aws", cloud, project=cfg.project, stack=cfg.stack)
+    net = cloud.network
+    network = Network(
+        f"{cfg.stack}-network",
+        NetworkArgs(
+            cidr=str(net.cidr),
+            public_subnet_cidrs=[str(s.cidr) for s in net.public_subnets()],
+            private_subnet_cidrs=[str(s.cidr) for s in net.private_subnets()],
+            region=cloud.region,
+            provider=provider,
+            nat_gateways=net.nat_gateways,
+            flow_logs=net.flow_logs,
+            flow_log_retention_days=net.flow_log_retention_days,
+            protect=cfg.is_prod,
+        ),
+    )
+
+    spec = cloud.cluster
+    nodes = spec.node_group
+    admins = {principal_key(arn): arn for arn in [*spec.admin_arns, spec.ci_principal_arn]}
+    cluster = EksCluster(
+        f"{cfg.stack}-eks",
+        EksClusterArgs(
+            cluster_name=f"{cfg.project}-{cfg.stack}",
+            private_subnet_ids=network.private_subnet_ids,
+            region=cloud.region,
+            provider=provider,
+            admins=admins,
+            public_access_cidrs=[str(c) for c in spec.public_access_cidrs],
+            log_retention_days=spec.log_retention_days,
+            instance_types=nodes.instance_types,
+            capacity_type=nodes.capacity_type,
+            min_size=nodes.min_size,
+            desired_size=nodes.desired_size,
+            max_size=nodes.max_size,
+            disk_size_gib=nodes.disk_size_gib,
+            protect=cfg.is_prod,
+        ),
+    )
+
+    dns = cloud.dns
+    ingress = cloud.ingress
+    lb = LoadBalancer(
+        f"{cfg.stack}-ingress",
+        LoadBalancerArgs(
+            vpc_id=network.vpc_id,
+            public_subnet_ids=network.public_subnet_ids,
+            node_security_group_id=cluster.cluster_security_group_id,
+            autoscaling_group_name=cluster.autoscaling_group_name,
+            node_ports={"http": ingress.http_node_port, "https": ingress.https_node_port},
+            hosted_zone_id=dns.hosted_zone_id,
+            records={record_key(r): dns.fqdn(r) for r in dns.records},
+            provider=provider,
+            deletion_protection=cfg.is_prod,
+            protect=cfg.is_prod,
+        ),
+    )
+
+    pulumi.export("vpcId", network.vpc_id)
+    pulumi.export("publicSubnetIds", network.public_subnet_ids)
+    pulumi.export("privateSubnetIds", network.private_subnet_ids)
+    pulumi.export("clusterName", cluster.cluster_name)
+    pulumi.export("clusterEndpoint", cluster.endpoint)
+    pulumi.export("kubeconfig", cluster.kubeconfig)
+    pulumi.export("nlbDnsName", lb.dns_name)
+
+    return CloudParts(
+        aws_provider=provider,
+        k8s_provider=cluster.k8s_provider,
+        cluster_name=cluster.cluster_name,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer_url=cluster.oidc_issuer_url,
+        storage_class_name=cluster.storage_class_name,
+        storage_ready=cluster.storage_ready,
+        ingress_http_node_port=ingress.http_node_port,
+        ingress_https_node_port=ingress.https_node_port,
+        nlb_dns_name=lb.dns_name,
+        hosted_zone_id=dns.hosted_zone_id,
+        domain=dns.domain,
+    )

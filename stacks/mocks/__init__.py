@@ -40,8 +40,9 @@ class PlanMocks(Mocks):
         return resource_id, state
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        # An empty failure list, never None: the SDK's mock monitor iterates it.
         handler = CALLS.get(args.token)
         if handler is None:
-            return {}, None
+            return {}, []
         arguments = cast(dict[str, Any], args.args)  # pyright: ignore[reportUnknownMemberType]
-        return handler(self.context, arguments), None
+        return handler(self.context, arguments), []

@@ -1,0 +1,116 @@
+"""`cloud:cluster`: the EKS control plane, its administrators and its node group."""
+
+import re
+from ipaddress import IPv4Network
+from typing import Literal, Self
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from config.base import Model
+from config.retention import RetentionDays
+
+# An IAM role or user (an access entry's principal), never an STS session ARN:
+# EKS refuses `assumed-role/...` principals.
+_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/([\w+=,.@/-]+)$")
+
+
+def principal_key(arn: str) -> str:
+    """Stable short key of an IAM principal: its name, lowercased, for logical names."""
+    match = _PRINCIPAL.match(arn)
+    if match is None:
+        raise ValueError(f"{arn!r} is not an IAM role or user ARN")
+    return re.sub(r"[^a-z0-9-]", "-", match.group(2).rsplit("/", 1)[-1].lower())
+
+
+def _check_principal(arn: str) -> str:
+    if _PRINCIPAL.match(arn) is None:
+        raise ValueError(
+            f"{arn!r} is not an IAM role or user ARN; expected arn:aws:iam::<account>:role/<name> "
+            "(an assumed-role session ARN cannot hold an access entry)"
+        )
+    return arn
+
+
+class NodeGroupConfig(Model):
+    """`cloud:cluster.nodeGroup`: the managed node group in the private subnets."""
+
+    instance_types: list[str] = Field(default_factory=lambda: ["t3.large"], min_length=1)
+    """EC2 instance types; with SPOT capacity list several of one size to widen the spot pools."""
+    capacity_type: Literal["ON_DEMAND", "SPOT"] = "ON_DEMAND"
+    """`ON_DEMAND` or `SPOT` (cheaper, can be reclaimed with two minutes' notice)."""
+    min_size: int = Field(default=2, ge=1, le=100)
+    """Fewest nodes the autoscaler keeps."""
+    desired_size: int = Field(default=2, ge=1, le=100)
+    """Nodes at creation; afterwards the autoscaler owns this number."""
+    max_size: int = Field(default=4, ge=1, le=100)
+    """Most nodes the autoscaler may run."""
+    disk_size_gib: int = Field(default=50, ge=20, le=1000)
+    """Encrypted gp3 root volume of each node, in GiB."""
+
+    @field_validator("instance_types")
+    @classmethod
+    def _instance_types(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", item) is None:
+                raise ValueError(f"{item!r} is not an EC2 instance type such as t3.large")
+            if re.fullmatch(r"[a-z]+\d+[a-z]*g[a-z]*", item.split(".", 1)[0]) is not None:
+                raise ValueError(f"{item!r} is an Arm (Graviton) type; the node group runs x86_64 images")
+        return value
+
+    @model_validator(mode="after")
+    def _sizes_ordered(self) -> Self:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"expected minSize <= desiredSize <= maxSize, got {self.min_size}, "
+                f"{self.desired_size}, {self.max_size}"
+            )
+        return self
+
+
+class ClusterConfig(Model):
+    """`cloud:cluster`: the EKS cluster."""
+
+    public_access_cidrs: list[IPv4Network] = Field(default_factory=list[IPv4Network])
+    """CIDRs allowed to reach the public API endpoint; empty turns the public endpoint off."""
+    admin_arns: list[str] = Field(default_factory=list[str])
+    """IAM roles or users given cluster-admin through access entries."""
+    ci_principal_arn: str
+    """IAM role (or user) that runs Pulumi in CI; it gets its own cluster-admin access entry."""
+    log_retention_days: RetentionDays = 90
+    """Retention of the control-plane logs (api, audit, authenticator)."""
+    node_group: NodeGroupConfig = Field(default_factory=NodeGroupConfig)
+    """The managed node group."""
+
+    @field_validator("admin_arns")
+    @classmethod
+    def _admins(cls, value: list[str]) -> list[str]:
+        return [_check_principal(arn) for arn in value]
+
+    @field_validator("ci_principal_arn")
+    @classmethod
+    def _ci(cls, value: str) -> str:
+        return _check_principal(value)
+
+    @field_validator("public_access_cidrs")
+    @classmethod
+    def _public_access(cls, value: list[IPv4Network], info: ValidationInfo) -> list[IPv4Network]:
+        context: dict[str, object] = info.context or {}
+        for cidr in value:
+            if cidr.prefixlen == 0 and context.get("stack") == "prod":
+                raise ValueError(
+                    f"{cidr} opens the prod API endpoint to the whole internet; "
+                    "list the office, VPN or CI egress CIDRs instead"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _principals_distinct(self) -> Self:
+        keys: dict[str, str] = {}
+        for arn in [*self.admin_arns, self.ci_principal_arn]:
+            key = principal_key(arn)
+            if key in keys:
+                raise ValueError(
+                    f"{arn} and {keys[key]} share the name {key!r}; each principal needs one access entry"
+                )
+            keys[key] = arn
+        return self

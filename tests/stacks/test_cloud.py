@@ -1,0 +1,72 @@
+"""The cloud part: what `build_cloud` hands the platform, and the stack outputs."""
+
+from dataclasses import FrozenInstanceError
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pytest
+
+from config import load_current_stack
+from stacks.cloud import CloudParts, build_cloud, record_key
+from stacks.harness import SECRET, PlanResult
+from stacks.plan import plan_config
+from tests.conftest import Planner, stack_file
+
+
+def test_build_cloud_returns_what_the_platform_builds_on() -> None:
+    captured: list[CloudParts] = []
+
+    def program() -> None:
+        cfg = load_current_stack()
+        assert cfg.cloud is not None
+        parts = build_cloud(cfg, cfg.cloud)
+        captured.append(parts)
+        pulumi.export("oidcProviderArn", parts.oidc_provider_arn)
+        pulumi.export("oidcIssuerUrl", parts.oidc_issuer_url)
+        pulumi.export("partsClusterName", parts.cluster_name)
+        pulumi.export("partsNlb", parts.nlb_dns_name)
+        pulumi.export("storageReady", parts.storage_ready.urn)
+
+    base = stack_file("prod")
+    result = plan_config(
+        project=base.project, stack="prod", config=base.config, secret_keys=base.secret_keys, program=program
+    )
+    (parts,) = captured
+    assert isinstance(parts.aws_provider, aws.Provider)
+    assert isinstance(parts.k8s_provider, k8s.Provider)
+    assert (parts.ingress_http_node_port, parts.ingress_https_node_port) == (30080, 30443)
+    assert (parts.domain, parts.hosted_zone_id) == ("campus.reverse9.xyz", "Z0PRODCAMPUS000001")
+    assert parts.storage_class_name == "gp3-encrypted"
+    out = result.outputs
+    oidc = result.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "prod-eks-oidc")
+    assert out["oidcIssuerUrl"] == oidc.inputs["url"]
+    assert out["oidcProviderArn"] == f"arn:aws:iam::123456789012:oidc-provider/{oidc.inputs['url'][8:]}"
+    assert out["partsClusterName"] == "campus-prod"
+    assert out["partsNlb"] == out["nlbDnsName"]
+    assert out["storageReady"] == result.one("aws:eks/addon:Addon", "prod-eks-aws-ebs-csi-driver").urn
+    with pytest.raises(FrozenInstanceError):  # the platform cannot rewire the cloud
+        setattr(parts, "domain", "other")  # noqa: B010
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_stack_outputs(plan: Planner, stack: str) -> None:
+    result: PlanResult = plan(stack)
+    out = result.outputs
+    assert out["vpcId"].startswith("vpc-")
+    zones = 3 if stack == "prod" else 2
+    assert len(out["publicSubnetIds"]) == len(out["privateSubnetIds"]) == zones
+    assert out["clusterName"] == f"campus-{stack}"
+    assert out["clusterEndpoint"].startswith("https://") and ".eks.amazonaws.com" in out["clusterEndpoint"]
+    assert out["kubeconfig"] == SECRET
+    assert out["nlbDnsName"].endswith(".elb.eu-west-3.amazonaws.com")
+
+
+def test_record_keys_are_stable_names() -> None:
+    assert [record_key(r) for r in ["@", "*", "api", "*.apps", "a.b"]] == [
+        "apex",
+        "wildcard",
+        "api",
+        "wildcard-apps",
+        "a-b",
+    ]
