@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
 
-.PHONY: install plan test lint typecheck unit validate clean
+.PHONY: install plan test lint typecheck unit validate ansible-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,16 @@ typecheck: install ## pyright strict against the pinned provider SDKs
 unit: install ## pytest under Pulumi mocks
 	$(PY) -m pytest
 
+# ansible-lint finds ansible-playbook on PATH; the venv may be a symlink, so use its real path.
+ansible-check: install ## ansible-lint (production profile, offline) and a syntax check of every playbook
+	cd ansible && PATH="$$(realpath ../$(VENV))/bin:$$PATH" ../$(VENV)/bin/ansible-lint --offline --profile production
+	cd ansible && for playbook in *.yml; do \
+	  ../$(VENV)/bin/ansible-playbook --syntax-check -i localhost, "$$playbook"; done
+
 validate: install ## offline plan of every committed stack
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
 
-test: lint typecheck unit validate ## Every check CI runs
+test: lint typecheck unit ansible-check validate ## Every check CI runs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
