@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
 
-.PHONY: install plan test lint typecheck unit validate ansible-check clean
+.PHONY: install install-system plan test lint typecheck unit validate ansible-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) ## Create the virtualenv and install the pinned packages
+install: $(STAMP) install-system ## Create the virtualenv and install the pinned packages
+
+# cloud-init is not on PyPI: the user-data schema check uses Debian's package.
+install-system: ## Debian packages the validators need (idempotent)
+	command -v cloud-init >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends cloud-init; }
 
 plan: install ## Offline plan of STACK (default staging)
 	$(PY) -m stacks.plan --stack $(STACK)
