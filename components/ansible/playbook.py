@@ -42,9 +42,11 @@ _PLAYBOOK = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.ya?ml$")
 _IGNORED_DIRS = frozenset({".ansible", ".cache", "__pycache__", ".pytest_cache"})
 # `cloud-init status --wait` exits 2 when cloud-init finished with recoverable errors.
 _CLOUD_INIT_WAIT = "cloud-init status --wait >/dev/null || [ $? -eq 2 ]"
-# How long the waits keep dialling a target that is still booting: 90 x 10 s.
-_DIAL_ATTEMPTS = 90
+# A booting target refuses connections at once, and the provider does not reliably pause between
+# dial attempts: dial without limit and bound the whole wait with a create timeout instead.
+_DIAL_ATTEMPTS = -1
 _DIAL_TIMEOUT_S = 10
+_WAIT_TIMEOUT = "20m"
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,6 @@ class AnsiblePlaybook(pulumi.ComponentResource):
         source = Path(args.source_dir)
         source = source if source.is_absolute() else PROJECT_ROOT / source
         validate_args(args, source)
-        child = pulumi.ResourceOptions(parent=self)
 
         self.inventory = _host_triples(args).apply(lambda g: render_inventory(g, args.target_user))
         extra_vars_json = pulumi.Output.from_input(dict(args.extra_vars)).apply(
@@ -306,7 +307,9 @@ class AnsiblePlaybook(pulumi.ComponentResource):
                         create=_CLOUD_INIT_WAIT if args.wait_for_cloud_init else "true",
                         triggers=list(args.rerun_when),
                         logging=command.remote.Logging.NONE,
-                        opts=child,
+                        opts=pulumi.ResourceOptions(
+                            parent=self, custom_timeouts=pulumi.CustomTimeouts(create=_WAIT_TIMEOUT)
+                        ),
                     )
                 )
 

@@ -283,3 +283,19 @@ def test_run_output_is_stored_as_secret(tree: Path, mode: str) -> None:
 
     run(build)
     assert {"stdout", "stderr"} <= set(seen["lab-run"])
+
+
+def test_waits_are_bounded_by_a_create_timeout(tree: Path) -> None:
+    seen: dict[str, pulumi.ResourceTransformationArgs] = {}
+
+    def record(a: pulumi.ResourceTransformationArgs) -> None:
+        seen[a.name] = a
+
+    def build() -> AnsiblePlaybook:
+        pulumi.runtime.register_stack_transformation(record)
+        return AnsiblePlaybook("lab", args(tree))
+
+    run(build)
+    wait = seen["lab-wait-alice"]
+    timeouts = wait.opts.custom_timeouts
+    assert timeouts is not None and timeouts.create == "20m"
