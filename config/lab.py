@@ -1,14 +1,24 @@
 """`lab:*` keys: the teaching lab on Proxmox VE."""
 
+import re
 from typing import Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from config.ansible import AnsibleConfig
 from config.base import Model
+from config.gns3 import Gns3Config
 
 # Proxmox refuses VMIDs below 100; above this the API rejects them too.
 VMID_MIN = 100
 VMID_MAX = 999_999_999
+_PUBLIC_KEY = re.compile(
+    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh.com) [A-Za-z0-9+/=]+( .*)?$"
+)
+
+
+def _build_id(gns3: Gns3Config) -> int | None:
+    return gns3.template.build.vm_id if gns3.template.build is not None else None
 
 
 class ProxmoxNode(Model):
@@ -90,6 +100,26 @@ class LabConfig(Model):
     """Secret. Private key for the provider's SSH connection to the nodes."""
     vmid_range: VmidRange
     """VMIDs the lab's machines are allocated from."""
+    admin_ssh_public_keys: list[str] = Field(default_factory=list[str])
+    """Operators' OpenSSH public keys, authorised for the admin user of the lab's machines."""
+    gns3: Gns3Config | None = None
+    """The GNS3 server; none means no server in this stack."""
+    ansible: AnsibleConfig | None = None
+    """How playbooks run; none means machines are created but not configured by Ansible."""
+    ansible_private_key: SecretStr | None = None
+    """Secret. Key Ansible logs in to the targets with; its public half is `ansible.publicKey`."""
+    ansible_provisioner_private_key: SecretStr | None = None
+    """Secret. Key for `ansible.provisioner.user`; required in remote mode."""
+
+    @field_validator("admin_ssh_public_keys")
+    @classmethod
+    def _public_keys(cls, keys: list[str]) -> list[str]:
+        for i, key in enumerate(keys):
+            if not _PUBLIC_KEY.match(key):
+                raise ValueError(
+                    f"key {i} is not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')"
+                )
+        return keys
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
@@ -100,4 +130,36 @@ class LabConfig(Model):
             )
         if not self.proxmox.ssh.agent and self.proxmox_ssh_private_key is None:
             raise ValueError("lab:proxmoxSshPrivateKey is required unless lab:proxmox.ssh.agent is true")
+        return self
+
+    @field_validator("gns3")
+    @classmethod
+    def _gns3_fits(cls, gns3: Gns3Config | None, info: ValidationInfo) -> Gns3Config | None:
+        # Fields declared earlier (vmidRange, adminSshPublicKeys) are in info.data when they were valid.
+        vmids = info.data.get("vmid_range")
+        if gns3 is None:
+            return gns3
+        if isinstance(vmids, VmidRange):
+            for key, vmid in (("vmId", gns3.vm_id), ("template.build.vmId", _build_id(gns3))):
+                if vmid is not None and vmid not in vmids:
+                    raise ValueError(
+                        f"{key} {vmid} is outside lab:vmidRange {vmids.start}..{vmids.end}; "
+                        "expected an id of this stack's range"
+                    )
+        if _build_id(gns3) == gns3.vm_id:
+            raise ValueError("template.build.vmId equals vmId; expected two different VMIDs")
+        if not info.data.get("admin_ssh_public_keys"):
+            raise ValueError(
+                "lab:adminSshPublicKeys is empty; the server's admin user needs the operators' keys"
+            )
+        return gns3
+
+    @model_validator(mode="after")
+    def _ansible_keys(self) -> Self:
+        if self.ansible is None:
+            return self
+        if self.ansible_private_key is None:
+            raise ValueError("lab:ansiblePrivateKey is required when lab:ansible is set")
+        if self.ansible.mode == "remote" and self.ansible_provisioner_private_key is None:
+            raise ValueError("lab:ansibleProvisionerPrivateKey is required when lab:ansible.mode is remote")
         return self

@@ -1,10 +1,152 @@
 """The lab part of a stack: everything on Proxmox VE."""
 
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_proxmoxve as proxmoxve
+from pydantic import HttpUrl
+
+from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
+from components.proxmox.cloud_init import AdminUser
+from components.proxmox.gns3_server import Gns3Server, Gns3ServerArgs
+from components.proxmox.template import UbuntuTemplate, UbuntuTemplateArgs
 from config import StackConfig
+from config.gns3 import Gns3Config
 from config.lab import LabConfig
-from stacks.providers import proxmox_provider
+from stacks.providers import command_provider, proxmox_provider
 
 
-def build_lab(cfg: StackConfig, lab: LabConfig) -> None:
+@dataclass(frozen=True)
+class Gns3Deployment:
+    """The GNS3 server and the playbook run that configures it (none without `lab:ansible`)."""
+
+    server: Gns3Server
+    playbook: AnsiblePlaybook | None
+
+
+@dataclass(frozen=True)
+class Lab:
+    """What the lab part declared, for the stack's exports and for tests."""
+
+    gns3: Gns3Deployment | None
+
+
+def build_lab(cfg: StackConfig, lab: LabConfig) -> Lab:
     """Declare the lab's resources through one explicit Proxmox provider."""
-    proxmox_provider(f"{cfg.stack}-proxmox", lab)
+    provider = proxmox_provider(f"{cfg.stack}-proxmox", lab)
+    gns3 = build_gns3(cfg, lab, lab.gns3, provider) if lab.gns3 is not None else None
+    return Lab(gns3=gns3)
+
+
+def _public_url(url: HttpUrl | None) -> str | None:
+    """The URL as written: pydantic adds a `/` path to a bare origin."""
+    if url is None:
+        return None
+    text = str(url)
+    return text.removesuffix("/") if url.path == "/" and not url.query else text
+
+
+def _template_vm_id(cfg: StackConfig, gns3: Gns3Config, provider: proxmoxve.Provider) -> pulumi.Input[int]:
+    build = gns3.template.build
+    if build is None:
+        assert gns3.template.vm_id is not None
+        return gns3.template.vm_id
+    template = UbuntuTemplate(
+        f"{cfg.stack}-template",
+        UbuntuTemplateArgs(
+            node=gns3.node,
+            vm_id=build.vm_id,
+            name=build.name,
+            image_url=str(build.image_url),
+            image_checksum=build.image_checksum,
+            image_datastore=build.image_datastore,
+            datastore=build.datastore,
+            disk_size_gb=build.disk_size_gb,
+            disk_interface=gns3.disk.interface,
+            bridge=gns3.network.bridge,
+            protect=cfg.is_prod,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    return template.vm_id
+
+
+def build_gns3(
+    cfg: StackConfig, lab: LabConfig, gns3: Gns3Config, provider: proxmoxve.Provider
+) -> Gns3Deployment:
+    """The GNS3 server VM, then the playbook that installs Docker and GNS3 on it."""
+    keys = list(lab.admin_ssh_public_keys)
+    if lab.ansible is not None and lab.ansible.public_key not in keys:
+        keys.append(lab.ansible.public_key)
+    net = gns3.network
+    server = Gns3Server(
+        f"{cfg.stack}-gns3",
+        Gns3ServerArgs(
+            node=gns3.node,
+            vm_id=gns3.vm_id,
+            name=gns3.name,
+            hostname=gns3.hostname,
+            fqdn=gns3.fqdn,
+            template_vm_id=_template_vm_id(cfg, gns3, provider),
+            address=str(net.address),
+            gateway=str(net.gateway),
+            dns_servers=[str(s) for s in net.dns_servers],
+            search_domain=net.search_domain,
+            admin=AdminUser(name=gns3.admin_user, ssh_public_keys=keys),
+            timezone=gns3.timezone,
+            full_clone=gns3.full_clone,
+            clone_retries=gns3.clone_retries,
+            cores=gns3.cores,
+            cpu_type=gns3.cpu_type,
+            memory_mib=gns3.memory_mib,
+            disk_datastore=gns3.disk.datastore,
+            disk_size_gb=gns3.disk.size_gb,
+            disk_interface=gns3.disk.interface,
+            bridge=net.bridge,
+            vlan=net.vlan,
+            snippets_datastore=gns3.snippets_datastore,
+            port=gns3.port,
+            reverse_proxy_url=_public_url(gns3.reverse_proxy_url),
+            protect=cfg.is_prod,
+        ),
+        opts=pulumi.ResourceOptions(providers=[provider]),
+    )
+    playbook = None
+    if lab.ansible is not None:
+        assert lab.ansible_private_key is not None
+        ans = lab.ansible
+        provisioner = None
+        if ans.mode == "remote":
+            assert ans.provisioner is not None and lab.ansible_provisioner_private_key is not None
+            provisioner = SshEndpoint(
+                host=ans.provisioner.host,
+                user=ans.provisioner.user,
+                port=ans.provisioner.port,
+                private_key=pulumi.Output.secret(lab.ansible_provisioner_private_key.get_secret_value()),
+            )
+        playbook = AnsiblePlaybook(
+            f"{cfg.stack}-gns3-configure",
+            AnsiblePlaybookArgs(
+                playbook="gns3.yml",
+                groups={"gns3": [InventoryHost(gns3.hostname, str(net.address.ip))]},
+                target_user=gns3.admin_user,
+                target_private_key=pulumi.Output.secret(lab.ansible_private_key.get_secret_value()),
+                mode=ans.mode,
+                provisioner=provisioner,
+                extra_vars={"gns3_server_port": gns3.port},
+                # A replaced VM comes back with new MAC addresses: configure it again.
+                rerun_when=[server.mac_addresses],
+            ),
+            opts=pulumi.ResourceOptions(providers=[command_provider(f"{cfg.stack}-command")]),
+        )
+    pulumi.export(
+        "gns3",
+        {
+            "vmId": server.vm_id,
+            "ipAddress": server.ip_address,
+            "sshCommand": server.ssh_command,
+            "url": server.gns3_url,
+            "reverseProxyUrl": server.reverse_proxy_url,
+        },
+    )
+    return Gns3Deployment(server=server, playbook=playbook)

@@ -3,14 +3,26 @@
 from collections.abc import Mapping
 from typing import Any, cast
 
-from stacks.mocks.registry import Context, resource
+from stacks.mocks.registry import Context, resource, stable_hex
 
 
 @resource("proxmoxve:index/vmLegacy:VmLegacy", "proxmoxve:index/containerLegacy:ContainerLegacy")
 def _guest(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     # The provider's id is the VMID; the plan always sets it explicitly.
     vm_id = inputs.get("vmId") or 0
-    return str(vm_id), {"vmId": vm_id}
+    computed: dict[str, Any] = {"vmId": vm_id}
+    devices = cast(list[dict[str, Any]], inputs.get("networkDevices") or [])
+    if devices:
+        # Proxmox generates a MAC per NIC unless one is given (BC:24:11 is its prefix).
+        macs = [d.get("macAddress") or _mac(ctx, name, i) for i, d in enumerate(devices)]
+        computed["macAddresses"] = macs
+        computed["networkDevices"] = [{**d, "macAddress": m} for d, m in zip(devices, macs, strict=True)]
+    return str(vm_id), computed
+
+
+def _mac(ctx: Context, name: str, index: int) -> str:
+    tail = stable_hex(ctx.stack, name, str(index), length=6)
+    return "BC:24:11:" + ":".join(tail[i : i + 2].upper() for i in range(0, 6, 2))
 
 
 @resource("proxmoxve:index/fileLegacy:FileLegacy")
@@ -21,3 +33,11 @@ def _file(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict
     source = cast(dict[str, Any], inputs.get("sourceRaw") or inputs.get("sourceFile") or {})
     file_name = str(source.get("fileName") or name)
     return f"{datastore}:{content}/{file_name}", {"fileName": file_name}
+
+
+@resource("proxmoxve:download/file:File")
+def _download(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # As for uploads, the id is the volume id a VM disk's `file_id` points at.
+    datastore = inputs.get("datastoreId", "local")
+    file_name = str(inputs.get("fileName") or name)
+    return f"{datastore}:{inputs.get('contentType', 'iso')}/{file_name}", {"size": 614_465_536}

@@ -1,0 +1,148 @@
+"""`lab:gns3`: the GNS3 server VM, cloned from a template."""
+
+import re
+from ipaddress import IPv4Address, IPv4Interface
+from typing import Self
+from zoneinfo import available_timezones
+
+from pydantic import Field, HttpUrl, field_validator, model_validator
+
+from config.base import Model
+
+UBUNTU_2404_IMAGE = "https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img"
+"""Ubuntu 24.04 (noble) cloud image, the default source of a built template."""
+
+_DNS_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
+_HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+class TemplateBuild(Model):
+    """A template the program builds from the Ubuntu 24.04 cloud image, instead of Packer."""
+
+    vm_id: int = Field(ge=100)
+    """VMID of the template VM; inside `lab:vmidRange`."""
+    name: str = Field(default="ubuntu-2404-cloudinit", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
+    """Name of the template VM."""
+    image_url: HttpUrl = HttpUrl(UBUNTU_2404_IMAGE)
+    """Cloud image the node downloads."""
+    image_checksum: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """SHA-256 of the image; when set, the node verifies the download against it."""
+    image_datastore: str = "local"
+    """Datastore (with the `iso` content type) the image is downloaded to."""
+    datastore: str = "local-lvm"
+    """Datastore of the template's disk and cloud-init drive."""
+    disk_size_gb: int = Field(default=10, ge=4, le=1024)
+    """Template disk size; clones grow it to `gns3.disk.sizeGb`."""
+
+
+class TemplateChoice(Model):
+    """`lab:gns3.template`: either `{vmId: N}` (an existing template) or `{build: {...}}`."""
+
+    vm_id: int | None = Field(default=None, ge=100)
+    """An existing cloud-init template (Ubuntu 24.04 with qemu-guest-agent), e.g. 555."""
+    build: TemplateBuild | None = None
+    """Build the template from the cloud image instead."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.vm_id is None) == (self.build is None):
+            raise ValueError(
+                "set exactly one of template.vmId (use a template) and template.build (build one)"
+            )
+        return self
+
+
+class Disk(Model):
+    """The server's system disk."""
+
+    datastore: str = Field(default="SSDK", min_length=1)
+    size_gb: int = Field(default=400, ge=8, le=65536)
+    interface: str = Field(default="virtio0", pattern=r"^(virtio|scsi|sata)\d+$")
+    """Disk interface of the template's system disk (the clone resizes that one)."""
+
+
+class Network(Model):
+    """Static addressing of the server; cloud-init writes it."""
+
+    bridge: str = Field(default="vmbr0", min_length=1)
+    vlan: int | None = Field(default=None, ge=1, le=4094)
+    """802.1Q tag on the bridge; none for an untagged port."""
+    address: IPv4Interface
+    """Address with prefix, e.g. `10.10.10.249/24`."""
+    gateway: IPv4Address
+    dns_servers: list[IPv4Address] = Field(min_length=1)
+    search_domain: str
+
+    @model_validator(mode="after")
+    def _gateway_on_link(self) -> Self:
+        if self.gateway not in self.address.network:
+            raise ValueError(
+                f"gateway {self.gateway} is outside {self.address.network}; expected an on-link gateway"
+            )
+        if self.gateway == self.address.ip:
+            raise ValueError(f"gateway {self.gateway} equals the server's own address")
+        return self
+
+    @field_validator("search_domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if not _DNS_NAME.match(value):
+            raise ValueError(f"expected a DNS domain such as reverse9.xyz, got {value!r}")
+        return value
+
+
+class Gns3Config(Model):
+    """`lab:gns3`: the GNS3 server. Defaults are the reference (prod) server."""
+
+    node: str = Field(default="pve", min_length=1)
+    """Proxmox node that runs the VM (and holds the template)."""
+    vm_id: int = Field(ge=100)
+    """VMID of the server, inside `lab:vmidRange`."""
+    name: str = Field(default="gns3vm", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
+    """VM name in Proxmox."""
+    hostname: str = "gns3vm"
+    fqdn: str
+    """Fully qualified name, e.g. `gns3.reverse9.xyz`; the GNS3 URL uses it."""
+    template: TemplateChoice
+    full_clone: bool = True
+    """Full clone (independent of the template) or linked clone (needs copy-on-write storage)."""
+    clone_retries: int = Field(default=3, ge=0, le=10)
+    """Retries of the clone task (the template's lock times out under parallel clones)."""
+    cores: int = Field(default=10, ge=1, le=512)
+    cpu_type: str = "host"
+    """`host` exposes VMX/SVM to the guest: GNS3 runs nested KVM."""
+    memory_mib: int = Field(default=49152, ge=1024)
+    disk: Disk = Field(default_factory=Disk)
+    network: Network
+    snippets_datastore: str = "local"
+    """Datastore with the `snippets` content type for the cloud-init user data."""
+    admin_user: str = Field(default="admin", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    """Admin login: passwordless sudo, bash, the operators' keys (`lab:adminSshPublicKeys`)."""
+    timezone: str = "Indian/Reunion"
+    port: int = Field(default=3080, ge=1, le=65535)
+    """GNS3 server port."""
+    reverse_proxy_url: HttpUrl | None = None
+    """Where a reverse proxy already publishes GNS3, e.g. `https://webui.gns3.reverse9.xyz`."""
+
+    @field_validator("hostname")
+    @classmethod
+    def _hostname(cls, value: str) -> str:
+        if not _HOSTNAME.match(value):
+            raise ValueError(f"expected a single DNS label such as gns3vm, got {value!r}")
+        return value
+
+    @field_validator("fqdn")
+    @classmethod
+    def _fqdn(cls, value: str) -> str:
+        if not _DNS_NAME.match(value) or "." not in value:
+            raise ValueError(f"expected a fully qualified name such as gns3.reverse9.xyz, got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError(f"unknown time zone {value!r}; expected an IANA name such as Indian/Reunion")
+        return value

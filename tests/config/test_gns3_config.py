@@ -1,0 +1,90 @@
+"""`lab:gns3`, `lab:ansible` and their keys: defaults, and one clear message per mistake."""
+
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.config.test_loader import load, problems
+from tests.conftest import stack_file
+
+
+def gns3(stack: str = "staging", **changes: Any) -> dict[str, Any]:
+    raw = yaml.safe_load(stack_file(stack).config["lab:gns3"])
+    assert isinstance(raw, dict)
+    return {**raw, **changes}
+
+
+def network(**changes: Any) -> dict[str, Any]:
+    return {**gns3()["network"], **changes}
+
+
+def test_prod_defaults_are_the_reference_server() -> None:
+    lab = load("prod").lab
+    assert lab is not None and lab.gns3 is not None
+    server = lab.gns3
+    assert (server.template.vm_id, server.template.build) == (555, None)
+    assert (server.cores, server.cpu_type, server.memory_mib) == (10, "host", 49152)
+    assert (server.disk.datastore, server.disk.size_gb) == ("SSDK", 400)
+    assert (server.network.vlan, str(server.network.address)) == (10, "10.10.10.249/24")
+    assert str(server.reverse_proxy_url) == "https://webui.gns3.reverse9.xyz/"
+
+
+def test_staging_is_smaller_on_its_own_vmid_and_address() -> None:
+    prod, staging = load("prod").lab, load("staging").lab
+    assert prod is not None and staging is not None and prod.gns3 is not None and staging.gns3 is not None
+    assert staging.gns3.vm_id != prod.gns3.vm_id
+    assert staging.gns3.network.address != prod.gns3.network.address
+    assert staging.gns3.cores < prod.gns3.cores and staging.gns3.memory_mib < prod.gns3.memory_mib
+    assert staging.gns3.template.build is not None and staging.gns3.template.build.vm_id == 60900
+
+
+@pytest.mark.parametrize(
+    ("gns3_value", "expected"),
+    [
+        (gns3(vmId=70000), "lab:gns3: vmId 70000 is outside lab:vmidRange 60000..60999"),
+        (gns3(template={}), "lab:gns3.template: set exactly one of template.vmId"),
+        (gns3(template={"vmId": 555, "build": {"vmId": 60900}}), "set exactly one of template.vmId"),
+        (gns3(template={"build": {"vmId": 60248}}), "lab:gns3: template.build.vmId equals vmId"),
+        (gns3(network=network(gateway="10.10.11.1")), "lab:gns3.network: gateway 10.10.11.1 is outside"),
+        (gns3(network=network(vlan=5000)), "lab:gns3.network.vlan: expected less than or equal to 4094"),
+        (gns3(timezone="Mars/Olympus"), "lab:gns3.timezone: unknown time zone 'Mars/Olympus'"),
+        (gns3(fqdn="gns3"), "lab:gns3.fqdn: expected a fully qualified name"),
+        (gns3(template={"build": {"vmId": 61000}}), "lab:gns3: template.build.vmId 61000 is outside"),
+        (gns3(cores=0), "lab:gns3.cores: expected greater than or equal to 1"),
+        (gns3(diskSize=10), "lab:gns3.diskSize: unknown key"),
+    ],
+)
+def test_bad_gns3_settings_name_the_key(gns3_value: dict[str, Any], expected: str) -> None:
+    assert expected in problems(set_={"lab:gns3": gns3_value})
+
+
+def test_ansible_keys_are_required_and_secret() -> None:
+    assert "lab:ansiblePrivateKey is required" in problems(unset=("lab:ansiblePrivateKey",))
+    assert "lab:ansibleProvisionerPrivateKey is required" in problems(
+        unset=("lab:ansibleProvisionerPrivateKey",)
+    )
+    msg = problems(set_={"lab:ansible": {"mode": "remote", "publicKey": "ssh-ed25519 AAAA x"}})
+    assert "lab:ansible: mode 'remote' needs provisioner.host" in msg
+
+
+def test_local_mode_needs_no_provisioner_key() -> None:
+    lab = load(
+        set_={"lab:ansible": {"mode": "local", "publicKey": "ssh-ed25519 AAAA x"}},
+        unset=("lab:ansibleProvisionerPrivateKey",),
+    ).lab
+    assert lab is not None and lab.ansible is not None and lab.ansible.mode == "local"
+
+
+def test_admin_keys_are_checked_and_required() -> None:
+    assert "lab:adminSshPublicKeys: key 1 is not an OpenSSH public key" in problems(
+        set_={"lab:adminSshPublicKeys": ["ssh-ed25519 AAAA ok", "not a key"]}
+    )
+    assert "lab:gns3: lab:adminSshPublicKeys is empty" in problems(set_={"lab:adminSshPublicKeys": []})
+
+
+def test_gns3_is_optional() -> None:
+    lab = load(
+        unset=("lab:gns3", "lab:ansible", "lab:ansiblePrivateKey", "lab:ansibleProvisionerPrivateKey")
+    ).lab
+    assert lab is not None and lab.gns3 is None and lab.ansible is None
