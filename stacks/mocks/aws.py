@@ -114,3 +114,47 @@ def _policy_document(ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
         statements.append(doc)
     text = json.dumps({"Version": "2012-10-17", "Statement": statements})
     return {"id": stable_hex(text), "json": text, "minifiedJson": text}
+
+
+@resource("aws:s3/bucket:Bucket")
+def _bucket(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # A prefix gets the 26-character suffix AWS's provider appends to prefixed names.
+    bucket = str(
+        inputs.get("bucket")
+        or f"{inputs.get('bucketPrefix') or name + '-'}{stable_hex(ctx.stack, name, length=26)}"
+    )
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{ctx.region}.amazonaws.com",
+        "region": ctx.region,
+        "hostedZoneId": "Z3R1K369G5AVDG",
+    }
+
+
+@resource(
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+)
+def _bucket_setting(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # Each bucket-level setting is identified by its bucket.
+    return str(inputs.get("bucket") or name), {}
+
+
+@resource("aws:iam/role:Role")
+def _role(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    role_name = str(inputs.get("name") or f"{name}-{stable_hex(ctx.stack, name, length=7)}")
+    return role_name, {
+        "name": role_name,
+        "arn": f"arn:aws:iam::{ctx.account_id}:role/{role_name}",
+        "uniqueId": f"AROA{stable_hex(ctx.stack, name, length=17).upper()}",
+    }
+
+
+@resource("aws:iam/rolePolicy:RolePolicy")
+def _role_policy(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    policy_name = str(inputs.get("name") or f"{name}-{stable_hex(ctx.stack, name, length=7)}")
+    return f"{inputs.get('role')}:{policy_name}", {"name": policy_name}
