@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
 
-.PHONY: install plan test lint typecheck unit validate clean
+.PHONY: install plan test lint typecheck unit validate manifests clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,19 @@ unit: install ## pytest under Pulumi mocks
 validate: install ## offline plan of every committed stack
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
 
-test: lint typecheck unit validate ## Every check CI runs
+MANIFESTS := build/manifests
+manifests: install ## Kubernetes manifests the program writes: built-in kinds, then custom resources
+	rm -rf $(MANIFESTS)
+	$(PY) -m tests.stacks.render_manifests $(MANIFESTS) > /dev/null
+	$(VENV)/bin/kubernetes-validate --quiet --strict \
+	  -k "$$($(PY) -c 'from tests.stacks.render_manifests import KUBERNETES_VERSION as v; print(v)')" \
+	  $(MANIFESTS)/*/core/*.yaml
+	$(VENV)/bin/check-jsonschema --schemafile tests/schemas/clusterissuer.cert-manager.io-v1.json \
+	  $(MANIFESTS)/*/crd/ClusterIssuer/*.yaml
+	$(VENV)/bin/check-jsonschema --schemafile tests/schemas/schedule.velero.io-v1.json \
+	  $(MANIFESTS)/*/crd/Schedule/*.yaml
+
+test: lint typecheck unit validate manifests ## Every check CI runs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
