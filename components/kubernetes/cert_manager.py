@@ -11,7 +11,6 @@ import pulumi_kubernetes as k8s
 from components.kubernetes.release import helm_release, namespace
 from components.kubernetes.workload_role import role_annotation, workload_role
 from config.charts import ChartPin
-from config.values import deep_merge
 
 ACME_SERVERS = {
     "staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
@@ -131,7 +130,8 @@ class CertManager(pulumi.ComponentResource):
             release="cert-manager",
             pin=args.chart,
             namespace=ns,
-            values=deep_merge(dict(args.values), computed),
+            values=args.values,
+            computed=computed,
             provider=args.k8s_provider,
             depends_on=[role],
         )

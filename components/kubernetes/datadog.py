@@ -9,7 +9,6 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin
-from config.values import deep_merge
 
 API_KEY_SECRET = "datadog-api-key"
 """Secret holding the key under `api-key`, the name the chart reads."""
@@ -70,7 +69,8 @@ class Datadog(pulumi.ComponentResource):
             release="datadog",
             pin=args.chart,
             namespace=ns,
-            values=deep_merge(dict(args.values), computed),
+            values=args.values,
+            computed=computed,
             provider=args.k8s_provider,
             depends_on=[secret],
         )

@@ -14,7 +14,6 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin
-from config.values import deep_merge
 
 INGRESS_CLASS = "traefik"
 """IngressClass the controller registers and the application's Ingress names."""
@@ -74,7 +73,8 @@ class IngressController(pulumi.ComponentResource):
             release="traefik",
             pin=args.chart,
             namespace=ns,
-            values=deep_merge(dict(args.values), computed),
+            values=args.values,
+            computed=computed,
             provider=args.k8s_provider,
         )
         self.ingress_class = INGRESS_CLASS

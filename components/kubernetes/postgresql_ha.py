@@ -14,7 +14,6 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin, ImagePin
-from config.values import deep_merge
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,8 @@ class PostgresqlHa(pulumi.ComponentResource):
             pin=args.chart,
             chart=args.chart_override,
             namespace=ns,
-            values=deep_merge(dict(args.values), computed),
+            values=args.values,
+            computed=computed,
             provider=args.k8s_provider,
             depends_on=[db_secret, pgpool_secret, *args.storage_ready],
             protect=args.protect,

@@ -7,6 +7,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from config.charts import ChartPin
+from config.values import deep_merge
 
 HELM_TIMEOUT_SECONDS = 900
 """How long Helm waits for a release's workloads to become ready."""
@@ -34,12 +35,17 @@ def helm_release(
     pin: ChartPin,
     namespace: k8s.core.v1.Namespace,
     values: Mapping[str, Any],
+    computed: Mapping[str, Any],
     provider: k8s.Provider,
     depends_on: Sequence[pulumi.Resource] = (),
     chart: str | None = None,
     protect: bool = False,
 ) -> k8s.helm.v3.Release:
     """A Helm release at its pinned chart version, in `namespace`.
+
+    `values` are the environment's (config/values/<release>/<stack>.yaml);
+    `computed` are merged over them, so a values file can tune a chart but
+    never redirect its roles, Secrets, ports or domains.
 
     `helm.v3.Release` rather than `helm.v4.Chart`: Helm itself runs the
     charts' hooks (cert-manager's startup check, Velero's CRD upgrade job),
@@ -52,7 +58,7 @@ def helm_release(
         version=pin.version,
         repository_opts={"repo": pin.repository} if pin.repository is not None else None,
         namespace=namespace.metadata.name,
-        values=values,
+        values=deep_merge(dict(values), dict(computed)),
         atomic=True,
         cleanup_on_fail=True,
         max_history=5,

@@ -11,7 +11,6 @@ import pulumi_kubernetes as k8s
 from components.kubernetes.release import helm_release, namespace
 from components.kubernetes.workload_role import role_annotation, workload_role
 from config.charts import ChartPin, ImagePin
-from config.values import deep_merge
 
 SERVICE_ACCOUNT = "velero-server"
 LOCATION = "default"
@@ -216,7 +215,8 @@ class Velero(pulumi.ComponentResource):
             release="velero",
             pin=args.chart,
             namespace=ns,
-            values=deep_merge(dict(args.values), computed),
+            values=args.values,
+            computed=computed,
             provider=args.k8s_provider,
             depends_on=[role],
         )
