@@ -53,6 +53,19 @@ PGPOOL_IMAGE = ImagePin(repository="bitnamilegacy/pgpool", tag="4.6.3-debian-12-
 # table); the plugin runs as an init container that copies itself into Velero.
 VELERO_IMAGE = ImagePin(repository="velero/velero", tag="v1.18.0")
 VELERO_AWS_PLUGIN_IMAGE = ImagePin(repository="velero/velero-plugin-for-aws", tag="v1.14.2")
+VELERO_AWS_PLUGIN_FOR: dict[str, str] = {
+    "v1.15": "v1.11",
+    "v1.16": "v1.12",
+    "v1.17": "v1.13",
+    "v1.18": "v1.14",
+}
+"""Velero minor version to the velero-plugin-for-aws minor version built against it."""
+
+
+def minor(tag: str) -> str:
+    """`v1.18.0` -> `v1.18`."""
+    return ".".join(tag.split(".")[:2])
+
 
 RELEASES: dict[str, ChartPin] = {
     "cert-manager": CERT_MANAGER,

@@ -10,11 +10,24 @@ import pulumi_kubernetes as k8s
 
 from components.kubernetes.release import helm_release, namespace
 from components.kubernetes.workload_role import role_annotation, workload_role
-from config.charts import ChartPin, ImagePin
+from config.charts import VELERO_AWS_PLUGIN_FOR, ChartPin, ImagePin, minor
 
 SERVICE_ACCOUNT = "velero-server"
 LOCATION = "default"
 """Name of the backup storage location and of the volume snapshot location."""
+
+
+def check_plugin(server: ImagePin, plugin: ImagePin) -> None:
+    """Refuse an AWS plugin built for another Velero: the plugin API breaks between minors."""
+    wanted = VELERO_AWS_PLUGIN_FOR.get(minor(server.tag))
+    if wanted is None:
+        raise ValueError(
+            f"no known velero-plugin-for-aws for Velero {server.tag}; extend VELERO_AWS_PLUGIN_FOR"
+        )
+    if minor(plugin.tag) != wanted:
+        raise ValueError(
+            f"velero-plugin-for-aws {plugin.tag} does not match Velero {server.tag}; expected {wanted}.x"
+        )
 
 
 def schedule_spec(*, cron: str, retention_days: int) -> dict[str, Any]:
@@ -81,6 +94,7 @@ class Velero(pulumi.ComponentResource):
     """ARN of the role Velero's server assumes."""
 
     def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_plugin(args.image, args.aws_plugin_image)
         super().__init__("campus:kubernetes:Velero", name, None, opts)
         aws_child = pulumi.ResourceOptions(parent=self, provider=args.aws_provider)
         self.bucket = aws.s3.Bucket(

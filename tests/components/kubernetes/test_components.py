@@ -1,15 +1,26 @@
 """Components built directly from their typed arguments, outside any stack."""
 
 import json
+import re
 from typing import Any, cast
 
 import pulumi
 import pulumi_kubernetes as k8s
+import pytest
 
 from components.kubernetes.ingress import IngressController, IngressControllerArgs
 from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
+from components.kubernetes.velero import check_plugin
 from components.kubernetes.workload_role import trust_policy
-from config.charts import PGPOOL_IMAGE, POSTGRESQL_HA, POSTGRESQL_REPMGR_IMAGE, TRAEFIK
+from config.charts import (
+    PGPOOL_IMAGE,
+    POSTGRESQL_HA,
+    POSTGRESQL_REPMGR_IMAGE,
+    TRAEFIK,
+    VELERO_AWS_PLUGIN_IMAGE,
+    VELERO_IMAGE,
+    ImagePin,
+)
 from stacks.harness import PlanResult
 from stacks.plan import plan_config
 from tests.conftest import stack_file
@@ -109,3 +120,16 @@ def test_ingress_controller_node_ports_are_its_arguments() -> None:
     assert (
         result.one("kubernetes:core/v1:Namespace", "edge-namespace").inputs["metadata"]["name"] == "traefik"
     )
+
+
+def test_pinned_velero_and_aws_plugin_are_compatible() -> None:
+    check_plugin(VELERO_IMAGE, VELERO_AWS_PLUGIN_IMAGE)
+
+
+def test_a_plugin_built_for_another_velero_is_refused() -> None:
+    with pytest.raises(
+        ValueError, match=re.escape("v1.13.1 does not match Velero v1.18.0; expected v1.14.x")
+    ):
+        check_plugin(VELERO_IMAGE, ImagePin(repository="velero/velero-plugin-for-aws", tag="v1.13.1"))
+    with pytest.raises(ValueError, match=re.escape("no known velero-plugin-for-aws for Velero v2.0.0")):
+        check_plugin(ImagePin(repository="velero/velero", tag="v2.0.0"), VELERO_AWS_PLUGIN_IMAGE)
