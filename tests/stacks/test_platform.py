@@ -1,11 +1,13 @@
 """The platform part as the engine would receive it: releases, values, secrets, order."""
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any, cast
 
 import pytest
 
+from config.charts import RELEASES
 from stacks.harness import SECRET, PlanResult, Registered
 from stacks.report import plan_document, summary
 from stacks.stackfile import SECRET_PLACEHOLDER
@@ -24,14 +26,17 @@ INGRESS = "kubernetes:networking.k8s.io/v1:Ingress"
 SECRET_TYPE = "kubernetes:core/v1:Secret"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
-EXPECTED_CHARTS = {
-    "cert-manager": ("cert-manager", "https://charts.jetstack.io", "v1.21.0"),
-    "external-dns": ("external-dns", "https://kubernetes-sigs.github.io/external-dns/", "1.21.0"),
-    "traefik": ("traefik", "https://traefik.github.io/charts", "37.1.1"),
-    "postgresql-ha": ("oci://registry-1.docker.io/bitnamicharts/postgresql-ha", None, "16.3.2"),
-    "velero": ("velero", "https://vmware-tanzu.github.io/helm-charts", "12.0.0"),
-    "datadog": ("datadog", "https://helm.datadoghq.com", "3.140.0"),
+# Where each release comes from; the versions are read from config/charts.py,
+# the one place they are pinned, and checked to be exact.
+EXPECTED_SOURCES = {
+    "cert-manager": ("cert-manager", "https://charts.jetstack.io"),
+    "external-dns": ("external-dns", "https://kubernetes-sigs.github.io/external-dns/"),
+    "traefik": ("traefik", "https://traefik.github.io/charts"),
+    "postgresql-ha": ("oci://registry-1.docker.io/bitnamicharts/postgresql-ha", None),
+    "velero": ("velero", "https://vmware-tanzu.github.io/helm-charts"),
+    "datadog": ("datadog", "https://helm.datadoghq.com"),
 }
+EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +95,7 @@ def strings(value: Any) -> Iterable[str]:
 
 @pytest.mark.parametrize(
     ("stack", "expected"),
-    [("prod", set(EXPECTED_CHARTS)), ("staging", set(EXPECTED_CHARTS) - {"datadog"})],
+    [("prod", set(EXPECTED_SOURCES)), ("staging", set(EXPECTED_SOURCES) - {"datadog"})],
 )
 def test_each_stack_installs_its_releases_at_their_pins(
     stacks: dict[str, PlanResult], stack: str, expected: set[str]
@@ -98,9 +103,10 @@ def test_each_stack_installs_its_releases_at_their_pins(
     found = {r.inputs["name"]: r for r in stacks[stack].of_type(RELEASE)}
     assert set(found) == expected
     for name, res in found.items():
-        chart, repo, version = EXPECTED_CHARTS[name]
+        chart, repo = EXPECTED_SOURCES[name]
         assert res.inputs["chart"] == chart
-        assert res.inputs["version"] == version
+        assert res.inputs["version"] == RELEASES[name].version
+        assert EXACT_VERSION.match(res.inputs["version"]), f"{name}: {res.inputs['version']} is not exact"
         assert res.inputs.get("repositoryOpts", {}).get("repo") == repo
         assert res.inputs["atomic"] is True
 
@@ -243,7 +249,7 @@ def test_postgresql_chart_and_registry_follow_configuration() -> None:
     )
     res = release(result, "postgresql-ha")
     assert res.inputs["chart"] == "oci://mirror.example.org/charts/postgresql-ha"
-    assert res.inputs["version"] == EXPECTED_CHARTS["postgresql-ha"][2]
+    assert res.inputs["version"] == RELEASES["postgresql-ha"].version
     v = cast(dict[str, Any], res.inputs["values"])
     assert v["postgresql"]["image"]["registry"] == v["pgpool"]["image"]["registry"] == "mirror.example.org"
 
