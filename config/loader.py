@@ -12,14 +12,21 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from config.charts import RELEASES
 from config.cloud import CloudConfig
 from config.errors import ConfigError
 from config.lab import LabConfig
+from config.platform import PlatformConfig
 from config.stack import StackConfig
+from config.values import load_release_values
 
 # The namespaces this program owns. Keys of other namespaces (aws:, pulumi:,
 # proxmoxve:) belong to providers or the engine and are not ours to judge.
-NAMESPACES: dict[str, type[BaseModel]] = {"lab": LabConfig, "cloud": CloudConfig}
+NAMESPACES: dict[str, type[BaseModel]] = {
+    "lab": LabConfig,
+    "cloud": CloudConfig,
+    "platform": PlatformConfig,
+}
 
 
 def _decode(value: Any) -> Any:
@@ -121,10 +128,22 @@ def load_stack_config(
         enabled = bool(getattr(parsed, "enabled", False))
         parts[namespace] = parsed if enabled else None
 
+    platform = parts["platform"]
+    if isinstance(platform, PlatformConfig):
+        if parts["cloud"] is None and not any(p.startswith("cloud:") for p in problems):
+            problems.append(
+                "platform:enabled: the platform's releases run on the cloud part's EKS cluster; "
+                "expected cloud:enabled to be true as well"
+            )
+        values, value_problems = load_release_values(stack, list(RELEASES))
+        problems.extend(value_problems)
+        platform = platform.model_copy(update={"release_values": values})
+
     if problems:
         raise ConfigError(stack, problems)
     lab = parts["lab"]
     cloud = parts["cloud"]
     assert lab is None or isinstance(lab, LabConfig)
     assert cloud is None or isinstance(cloud, CloudConfig)
-    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud)
+    assert platform is None or isinstance(platform, PlatformConfig)
+    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud, platform=platform)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from config.cloud import CloudConfig
 from config.lab import LabConfig
+from config.platform import PlatformConfig
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class StackConfig:
     """The lab part, or None when `lab:` is absent or disabled."""
     cloud: CloudConfig | None
     """The cloud part, or None when `cloud:` is absent or disabled."""
+    platform: PlatformConfig | None = None
+    """The platform's Helm releases on the cloud's cluster, or None when absent or disabled."""
 
     @property
     def is_prod(self) -> bool:

@@ -32,7 +32,8 @@ class CloudParts:
     storage_class_name: str
     """The default, encrypted gp3 StorageClass."""
     storage_ready: pulumi.Resource
-    """The EBS CSI add-on: anything with a PersistentVolumeClaim depends on it."""
+    """The gp3 StorageClass, created after the EBS CSI add-on: anything with a
+    PersistentVolumeClaim depends on it."""
     ingress_http_node_port: int
     """Node port the ingress controller must expose for HTTP (the NLB's port 80 targets it)."""
     ingress_https_node_port: int

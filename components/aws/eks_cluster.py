@@ -92,7 +92,8 @@ class EksCluster(pulumi.ComponentResource):
     storage_class_name: str
     """Name of the default, encrypted gp3 StorageClass."""
     storage_ready: pulumi.Resource
-    """The EBS CSI driver add-on: anything with a PersistentVolumeClaim depends on it."""
+    """The gp3 StorageClass, itself created after the EBS CSI driver add-on: anything with a
+    PersistentVolumeClaim depends on it, so its volumes can bind from the first attempt."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:aws:EksCluster", name, None, opts)
@@ -238,7 +239,7 @@ class EksCluster(pulumi.ComponentResource):
         self.autoscaling_group_name = node_group.resources.apply(_autoscaling_group)
         self.kms_key_arn = key.arn
         self.storage_class_name = args.storage_class_name
-        self.storage_ready = ebs
+        self.storage_ready = storage_class
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,

@@ -140,6 +140,34 @@ def _physical_name(name: str, inputs: Mapping[str, Any], ctx: Context, type_toke
     return f"{name}-{stable_hex(ctx.stack, type_token, name, length=7)}"
 
 
+@resource("aws:s3/bucket:Bucket")
+def _bucket(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # A prefix gets the 26-character suffix AWS's provider appends to prefixed names.
+    bucket = str(
+        inputs.get("bucket")
+        or f"{inputs.get('bucketPrefix') or name + '-'}{stable_hex(ctx.stack, name, length=26)}"
+    )
+    return bucket, {
+        "bucket": bucket,
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{ctx.region}.amazonaws.com",
+        "region": ctx.region,
+        "hostedZoneId": "Z3R1K369G5AVDG",
+    }
+
+
+@resource(
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+)
+def _bucket_setting(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # Each bucket-level setting is identified by its bucket.
+    return str(inputs.get("bucket") or name), {}
+
+
 @resource("aws:iam/role:Role")
 def _role(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     role = _physical_name(name, inputs, ctx, "aws:iam/role:Role")
@@ -150,8 +178,8 @@ def _role(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict
     }
 
 
-@resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/rolePolicy:RolePolicy")
-def _role_policy(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+@resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+def _role_policy_attachment(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return f"{inputs.get('role')}-{stable_hex(ctx.stack, name, length=8)}", {}
 
 
@@ -311,3 +339,9 @@ def _addon_version(ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
         "mostRecent": bool(args.get("mostRecent", False)),
         "version": f"{base}-eksbuild.1",
     }
+
+
+@resource("aws:iam/rolePolicy:RolePolicy")
+def _role_policy(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    policy_name = str(inputs.get("name") or f"{name}-{stable_hex(ctx.stack, name, length=7)}")
+    return f"{inputs.get('role')}:{policy_name}", {"name": policy_name}

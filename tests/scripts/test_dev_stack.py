@@ -41,14 +41,14 @@ def test_writes_a_lab_only_stack_that_plans(repo: Path, capsys: pytest.CaptureFi
     types = {r.type for r in result.resources}
     assert "pulumi:providers:proxmoxve" in types
     assert not any(t.startswith("aws:") or t == "pulumi:providers:aws" for t in types)
-    assert result.outputs["parts"] == {"lab": True, "cloud": False}
+    assert result.outputs["parts"] == {"lab": True, "cloud": False, "platform": False}
     assert check_plan(result) == []
 
 
 def test_cloud_flag_enables_a_scaled_down_cloud(repo: Path) -> None:
     assert main(["bob", "--cloud", "--root", str(repo)]) == 0
     result = plan_dev(repo, "dev-bob")
-    assert result.outputs["parts"] == {"lab": True, "cloud": True}
+    assert result.outputs["parts"] == {"lab": True, "cloud": True, "platform": False}
     text = (repo / "Pulumi.dev-bob.yaml").read_text()
     assert "natGateways: single" in text and "zones: 2" in text
 

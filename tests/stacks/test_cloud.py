@@ -44,7 +44,10 @@ def test_build_cloud_returns_what_the_platform_builds_on() -> None:
     assert out["oidcProviderArn"] == f"arn:aws:iam::123456789012:oidc-provider/{oidc.inputs['url'][8:]}"
     assert out["partsClusterName"] == "campus-prod"
     assert out["partsNlb"] == out["nlbDnsName"]
-    assert out["storageReady"] == result.one("aws:eks/addon:Addon", "prod-eks-aws-ebs-csi-driver").urn
+    storage_class = result.one("kubernetes:storage.k8s.io/v1:StorageClass", "prod-eks-gp3-encrypted")
+    assert out["storageReady"] == storage_class.urn
+    ebs = result.one("aws:eks/addon:Addon", "prod-eks-aws-ebs-csi-driver")
+    assert ebs.urn in storage_class.depends_on  # so waiting on the class waits on the driver too
     with pytest.raises(FrozenInstanceError):  # the platform cannot rewire the cloud
         setattr(parts, "domain", "other")  # noqa: B010
 

@@ -47,7 +47,7 @@ def test_aws_provider_uses_the_configured_region(plan: Planner) -> None:
 def test_disabled_part_registers_nothing(plan: Planner) -> None:
     result = plan("staging", set_={"lab:enabled": "false"})
     assert not [r for r in result.resources if r.type.startswith("pulumi:providers:proxmoxve")]
-    assert result.outputs["parts"] == {"lab": False, "cloud": True}
+    assert result.outputs["parts"] == {"lab": False, "cloud": True, "platform": True}
 
 
 def test_explicit_dependencies_parents_and_protect_are_recorded() -> None:

@@ -1,0 +1,97 @@
+"""The application's Ingress: its hosts, their certificate, their DNS records."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.release import namespace
+
+
+@dataclass(frozen=True)
+class AppRoute:
+    """One application host and the Service it routes to."""
+
+    host: str
+    """Fully qualified host, e.g. `api.staging.example.org`."""
+    service: str
+    """Service in the application namespace."""
+    port: int
+    """Port of that Service."""
+
+
+@dataclass(frozen=True)
+class AppIngressArgs:
+    """Inputs of `AppIngress`."""
+
+    routes: Mapping[str, AppRoute]
+    """Routes by stable label (`api`, `www`)."""
+    ingress_class: str
+    """IngressClass of the controller that serves it."""
+    cluster_issuer: str
+    """ClusterIssuer cert-manager uses for the hosts' certificate."""
+    k8s_provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """The controller's release and the issuer: the Ingress is admitted and served only after them."""
+    namespace: str = "app"
+    """Namespace the program creates for the application. Default `app`."""
+    tls_secret: str = "app-tls"
+    """Secret cert-manager writes the certificate to. Default `app-tls`."""
+
+
+class AppIngress(pulumi.ComponentResource):
+    """The application namespace and its Ingress (TLS by cert-manager, DNS by external-dns)."""
+
+    ingress: k8s.networking.v1.Ingress
+    """The Ingress."""
+    hosts: list[str]
+    """Hosts it serves, in label order."""
+
+    def __init__(self, name: str, args: AppIngressArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("campus:kubernetes:AppIngress", name, None, opts)
+        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        labels = sorted(args.routes)
+        self.hosts = [args.routes[label].host for label in labels]
+        rules: list[k8s.networking.v1.IngressRuleArgsDict] = [
+            {
+                "host": args.routes[label].host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "path_type": "Prefix",
+                            "backend": {
+                                "service": {
+                                    "name": args.routes[label].service,
+                                    "port": {"number": args.routes[label].port},
+                                }
+                            },
+                        }
+                    ]
+                },
+            }
+            for label in labels
+        ]
+        self.ingress = k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata={
+                "name": "app",
+                "namespace": ns.metadata.name,
+                "annotations": {
+                    "cert-manager.io/cluster-issuer": args.cluster_issuer,
+                    "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+                    "traefik.ingress.kubernetes.io/router.tls": "true",
+                },
+            },
+            spec={
+                "ingress_class_name": args.ingress_class,
+                "tls": [{"hosts": self.hosts, "secret_name": args.tls_secret}],
+                "rules": rules,
+            },
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=args.k8s_provider, depends_on=list(args.depends_on)
+            ),
+        )
+        self.register_outputs({"hosts": self.hosts})

@@ -1,0 +1,81 @@
+"""Traefik, the ingress controller behind the baseline's Network Load Balancer.
+
+The NLB forwards TCP to fixed node ports on every node; Traefik's Service
+exposes exactly those, and Traefik writes the NLB's hostname into the status of
+every Ingress it serves, which is what external-dns publishes.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.release import helm_release, namespace
+from config.charts import ChartPin
+
+INGRESS_CLASS = "traefik"
+"""IngressClass the controller registers and the application's Ingress names."""
+
+
+@dataclass(frozen=True)
+class IngressControllerArgs:
+    """Inputs of `IngressController`."""
+
+    chart: ChartPin
+    """Pinned chart (config/charts.py)."""
+    http_node_port: int
+    """Node port the NLB's HTTP listener targets."""
+    https_node_port: int
+    """Node port the NLB's HTTPS (TCP passthrough) listener targets."""
+    load_balancer_hostname: pulumi.Input[str]
+    """DNS name of the NLB, published in Ingress status."""
+    k8s_provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """Environment values (config/values/traefik/<stack>.yaml); computed values win. Default {}."""
+    namespace: str = "traefik"
+    """Namespace the program creates for the release. Default `traefik`."""
+
+
+class IngressController(pulumi.ComponentResource):
+    """Traefik on NodePorts, publishing the NLB hostname."""
+
+    release: k8s.helm.v3.Release
+    """The Helm release."""
+    ingress_class: str
+    """Name of the IngressClass it serves."""
+
+    def __init__(
+        self, name: str, args: IngressControllerArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("campus:kubernetes:IngressController", name, None, opts)
+        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        computed: dict[str, Any] = {
+            "service": {"type": "NodePort"},
+            "ports": {
+                "web": {"nodePort": args.http_node_port, "expose": {"default": True}},
+                "websecure": {"nodePort": args.https_node_port, "expose": {"default": True}},
+            },
+            "ingressClass": {"enabled": True, "isDefaultClass": True, "name": INGRESS_CLASS},
+            "providers": {
+                "kubernetesCRD": {"enabled": True},
+                "kubernetesIngress": {
+                    "enabled": True,
+                    "ingressEndpoint": {"hostname": args.load_balancer_hostname},
+                },
+            },
+        }
+        self.release = helm_release(
+            self,
+            name,
+            release="traefik",
+            pin=args.chart,
+            namespace=ns,
+            values=args.values,
+            computed=computed,
+            provider=args.k8s_provider,
+        )
+        self.ingress_class = INGRESS_CLASS
+        self.register_outputs({"release": self.release.name, "ingressClass": self.ingress_class})

@@ -1,0 +1,132 @@
+"""PostgreSQL with streaming replicas behind pgpool (Bitnami postgresql-ha).
+
+Bitnami froze its versioned images under `bitnamilegacy` in August 2025: the
+images are pinned explicitly (config/charts.py) and their registry is
+overridable, so a mirror can take them over.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.release import helm_release, namespace
+from config.charts import ChartPin, ImagePin
+
+
+@dataclass(frozen=True)
+class PostgresqlHaArgs:
+    """Inputs of `PostgresqlHa`."""
+
+    chart: ChartPin
+    """Pinned chart (config/charts.py)."""
+    postgresql_image: ImagePin
+    """Pinned postgresql-repmgr image."""
+    pgpool_image: ImagePin
+    """Pinned pgpool image."""
+    image_registry: str
+    """Registry serving both images, e.g. `docker.io` or a mirror."""
+    replicas: int
+    """PostgreSQL instances (primary plus standbys)."""
+    pgpool_replicas: int
+    """pgpool instances."""
+    storage_class: str
+    """StorageClass of the instances' volumes (gp3)."""
+    storage_size: str
+    """Size of each instance's volume, e.g. `20Gi`."""
+    postgres_password: pulumi.Input[str]
+    """Secret. Password of the `postgres` user."""
+    replication_password: pulumi.Input[str]
+    """Secret. Password of repmgr's replication user, also pgpool's streaming-check user."""
+    pgpool_admin_password: pulumi.Input[str]
+    """Secret. Password of pgpool's administrator."""
+    k8s_provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    storage_ready: Sequence[pulumi.Resource]
+    """What must exist before a PersistentVolumeClaim can bind (the EBS CSI driver, the StorageClass)."""
+    chart_override: str | None = None
+    """OCI reference replacing the pinned chart's registry (a mirror). Default None."""
+    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """Environment values (config/values/postgresql-ha/<stack>.yaml); computed values win. Default {}."""
+    namespace: str = "postgresql"
+    """Namespace the program creates for the release. Default `postgresql`."""
+    protect: bool = False
+    """Protect the namespace and release (prod): deleting either deletes the data. Default False."""
+
+
+class PostgresqlHa(pulumi.ComponentResource):
+    """The database: credentials in Secrets, the chart reading them through `existingSecret`."""
+
+    release: k8s.helm.v3.Release
+    """The Helm release."""
+    service: pulumi.Output[str]
+    """In-cluster address of pgpool, the one endpoint clients use."""
+
+    def __init__(self, name: str, args: PostgresqlHaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("campus:kubernetes:PostgresqlHa", name, None, opts)
+        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider, protect=args.protect)
+        child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
+        db_secret = k8s.core.v1.Secret(
+            f"{name}-postgresql-credentials",
+            metadata={"name": "postgresql-credentials", "namespace": ns.metadata.name},
+            type="Opaque",
+            string_data={
+                "password": pulumi.Output.secret(args.postgres_password),
+                "postgres-password": pulumi.Output.secret(args.postgres_password),
+                "repmgr-password": pulumi.Output.secret(args.replication_password),
+            },
+            opts=child,
+        )
+        pgpool_secret = k8s.core.v1.Secret(
+            f"{name}-pgpool-credentials",
+            metadata={"name": "pgpool-credentials", "namespace": ns.metadata.name},
+            type="Opaque",
+            string_data={
+                "admin-password": pulumi.Output.secret(args.pgpool_admin_password),
+                "sr-check-password": pulumi.Output.secret(args.replication_password),
+            },
+            opts=child,
+        )
+
+        def image(pin: ImagePin) -> dict[str, str]:
+            return {"registry": args.image_registry, "repository": pin.repository, "tag": pin.tag}
+
+        computed: dict[str, Any] = {
+            "global": {
+                "defaultStorageClass": args.storage_class,
+                # The chart refuses images other than its own unless told: bitnamilegacy is one.
+                "security": {"allowInsecureImages": True},
+            },
+            "postgresql": {
+                "image": image(args.postgresql_image),
+                "replicaCount": args.replicas,
+                "username": "postgres",
+                "existingSecret": db_secret.metadata.name,
+            },
+            "pgpool": {
+                "image": image(args.pgpool_image),
+                "replicaCount": args.pgpool_replicas,
+                "existingSecret": pgpool_secret.metadata.name,
+            },
+            "persistence": {"enabled": True, "storageClass": args.storage_class, "size": args.storage_size},
+            # Both would pull further bitnamilegacy images that are not pinned here.
+            "metrics": {"enabled": False},
+            "volumePermissions": {"enabled": False},
+        }
+        self.release = helm_release(
+            self,
+            name,
+            release="postgresql-ha",
+            pin=args.chart,
+            chart=args.chart_override,
+            namespace=ns,
+            values=args.values,
+            computed=computed,
+            provider=args.k8s_provider,
+            depends_on=[db_secret, pgpool_secret, *args.storage_ready],
+            protect=args.protect,
+        )
+        self.service = pulumi.Output.concat("postgresql-ha-pgpool.", ns.metadata.name, ".svc.cluster.local")
+        self.register_outputs({"release": self.release.name, "service": self.service})

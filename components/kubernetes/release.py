@@ -1,0 +1,69 @@
+"""The namespace + Helm release pair every platform service starts with."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from config.charts import ChartPin
+from config.values import deep_merge
+
+HELM_TIMEOUT_SECONDS = 900
+"""How long Helm waits for a release's workloads to become ready."""
+
+
+def namespace(
+    parent: pulumi.Resource, name: str, *, namespace: str, provider: k8s.Provider, protect: bool = False
+) -> k8s.core.v1.Namespace:
+    """The namespace a service owns, named explicitly so the charts' names stay predictable."""
+    return k8s.core.v1.Namespace(
+        f"{name}-namespace",
+        metadata={
+            "name": namespace,
+            "labels": {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "campus"},
+        },
+        opts=pulumi.ResourceOptions(parent=parent, provider=provider, protect=protect),
+    )
+
+
+def helm_release(
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    release: str,
+    pin: ChartPin,
+    namespace: k8s.core.v1.Namespace,
+    values: Mapping[str, Any],
+    computed: Mapping[str, Any],
+    provider: k8s.Provider,
+    depends_on: Sequence[pulumi.Resource] = (),
+    chart: str | None = None,
+    protect: bool = False,
+) -> k8s.helm.v3.Release:
+    """A Helm release at its pinned chart version, in `namespace`.
+
+    `values` are the environment's (config/values/<release>/<stack>.yaml);
+    `computed` are merged over them, so a values file can tune a chart but
+    never redirect its roles, Secrets, ports or domains.
+
+    `helm.v3.Release` rather than `helm.v4.Chart`: Helm itself runs the
+    charts' hooks (cert-manager's startup check, Velero's CRD upgrade job),
+    which a local render drops.
+    """
+    return k8s.helm.v3.Release(
+        f"{name}-release",
+        name=release,
+        chart=chart or pin.chart,
+        version=pin.version,
+        repository_opts={"repo": pin.repository} if pin.repository is not None else None,
+        namespace=namespace.metadata.name,
+        values=deep_merge(dict(values), dict(computed)),
+        atomic=True,
+        cleanup_on_fail=True,
+        max_history=5,
+        timeout=HELM_TIMEOUT_SECONDS,
+        opts=pulumi.ResourceOptions(
+            parent=parent, provider=provider, depends_on=list(depends_on), protect=protect
+        ),
+    )

@@ -1,0 +1,249 @@
+"""Velero: cluster backups to a dedicated S3 bucket, volume snapshots on EBS, a daily schedule."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from components.kubernetes.release import helm_release, namespace
+from components.kubernetes.workload_role import role_annotation, workload_role
+from config.charts import VELERO_AWS_PLUGIN_FOR, ChartPin, ImagePin, minor
+
+SERVICE_ACCOUNT = "velero-server"
+LOCATION = "default"
+"""Name of the backup storage location and of the volume snapshot location."""
+
+
+def check_plugin(server: ImagePin, plugin: ImagePin) -> None:
+    """Refuse an AWS plugin built for another Velero: the plugin API breaks between minors."""
+    wanted = VELERO_AWS_PLUGIN_FOR.get(minor(server.tag))
+    if wanted is None:
+        raise ValueError(
+            f"no known velero-plugin-for-aws for Velero {server.tag}; extend VELERO_AWS_PLUGIN_FOR"
+        )
+    if minor(plugin.tag) != wanted:
+        raise ValueError(
+            f"velero-plugin-for-aws {plugin.tag} does not match Velero {server.tag}; expected {wanted}.x"
+        )
+
+
+def schedule_spec(*, cron: str, retention_days: int) -> dict[str, Any]:
+    """A Schedule backing up every namespace and snapshotting its volumes."""
+    return {
+        "schedule": cron,
+        "useOwnerReferencesInBackup": False,
+        "template": {
+            "includedNamespaces": ["*"],
+            "snapshotVolumes": True,
+            "storageLocation": LOCATION,
+            "volumeSnapshotLocations": [LOCATION],
+            "ttl": f"{retention_days * 24}h0m0s",
+        },
+    }
+
+
+@dataclass(frozen=True)
+class VeleroArgs:
+    """Inputs of `Velero`."""
+
+    chart: ChartPin
+    """Pinned chart (config/charts.py)."""
+    image: ImagePin
+    """Pinned Velero server image."""
+    aws_plugin_image: ImagePin
+    """Pinned velero-plugin-for-aws image, compatible with `image`."""
+    region: str
+    """Region of the bucket and of the EBS snapshots."""
+    bucket_prefix: str
+    """Prefix of the bucket's generated name, e.g. `campus-prod-velero-`."""
+    schedule: str
+    """Cron expression of the daily backup."""
+    retention_days: int
+    """TTL of each scheduled backup, in days."""
+    noncurrent_version_days: int
+    """Days S3 keeps an overwritten or deleted object version."""
+    oidc_provider_arn: pulumi.Input[str]
+    """ARN of the cluster's IAM OIDC provider (IRSA)."""
+    oidc_issuer_url: pulumi.Input[str]
+    """Issuer URL of the cluster's service-account tokens."""
+    k8s_provider: k8s.Provider
+    """The cluster's Kubernetes provider."""
+    aws_provider: aws.Provider
+    """The stack's AWS provider."""
+    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """Environment values (config/values/velero/<stack>.yaml); computed values win. Default {}."""
+    namespace: str = "velero"
+    """Namespace the program creates for the release. Default `velero`."""
+    protect: bool = False
+    """Protect the bucket (prod). Default False."""
+
+
+class Velero(pulumi.ComponentResource):
+    """The backup bucket, Velero's least-privilege role, the release and its Schedule."""
+
+    bucket: aws.s3.Bucket
+    """The backup bucket."""
+    release: k8s.helm.v3.Release
+    """The Helm release (installs Velero's CRDs)."""
+    schedule: k8s.apiextensions.CustomResource
+    """The daily backup Schedule."""
+    role_arn: pulumi.Output[str]
+    """ARN of the role Velero's server assumes."""
+
+    def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        check_plugin(args.image, args.aws_plugin_image)
+        super().__init__("campus:kubernetes:Velero", name, None, opts)
+        aws_child = pulumi.ResourceOptions(parent=self, provider=args.aws_provider)
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket_prefix=args.bucket_prefix,
+            force_destroy=False,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.aws_provider, protect=args.protect),
+        )
+        aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=self.bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=aws_child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=self.bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=aws_child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=aws_child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=self.bucket.id,
+            rules=[
+                {
+                    # Velero deletes expired backups itself; versioning keeps what it
+                    # (or anyone) deleted for a while, then this rule reclaims it.
+                    "id": "expire-old-versions",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_days},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                }
+            ],
+            opts=aws_child,
+        )
+        ec2_volumes = f"arn:aws:ec2:{args.region}:*:volume/*"
+        ec2_snapshots = f"arn:aws:ec2:{args.region}::snapshot/*"
+        role = workload_role(
+            self,
+            name,
+            namespace=args.namespace,
+            service_account=SERVICE_ACCOUNT,
+            oidc_provider_arn=args.oidc_provider_arn,
+            oidc_issuer_url=args.oidc_issuer_url,
+            statements=[
+                # Describe calls cannot be scoped to resources.
+                {
+                    "Sid": "DescribeVolumes",
+                    "Effect": "Allow",
+                    "Action": ["ec2:DescribeVolumes", "ec2:DescribeSnapshots"],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "SnapshotAndRestoreVolumes",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ec2:CreateTags",
+                        "ec2:CreateVolume",
+                        "ec2:CreateSnapshot",
+                        "ec2:DeleteSnapshot",
+                    ],
+                    "Resource": [ec2_volumes, ec2_snapshots],
+                },
+                {
+                    "Sid": "BackupObjects",
+                    "Effect": "Allow",
+                    "Action": [
+                        "s3:GetObject",
+                        "s3:DeleteObject",
+                        "s3:PutObject",
+                        "s3:AbortMultipartUpload",
+                        "s3:ListMultipartUploadParts",
+                    ],
+                    "Resource": pulumi.Output.concat(self.bucket.arn, "/*"),
+                },
+                {
+                    "Sid": "ListBucket",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": self.bucket.arn,
+                },
+            ],
+            provider=args.aws_provider,
+        )
+        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        plugin = args.aws_plugin_image
+        computed: dict[str, Any] = {
+            "image": {"repository": args.image.repository, "tag": args.image.tag},
+            "initContainers": [
+                {
+                    "name": "velero-plugin-for-aws",
+                    "image": f"{plugin.repository}:{plugin.tag}",
+                    "imagePullPolicy": "IfNotPresent",
+                    "volumeMounts": [{"mountPath": "/target", "name": "plugins"}],
+                }
+            ],
+            "configuration": {
+                "backupStorageLocation": [
+                    {
+                        "name": LOCATION,
+                        "provider": "aws",
+                        "bucket": self.bucket.bucket,
+                        "default": True,
+                        "config": {"region": args.region},
+                    }
+                ],
+                "volumeSnapshotLocation": [
+                    {"name": LOCATION, "provider": "aws", "config": {"region": args.region}}
+                ],
+            },
+            # IRSA instead of a static key in a Secret.
+            "credentials": {"useSecret": False},
+            "serviceAccount": {
+                "server": {"create": True, "name": SERVICE_ACCOUNT, "annotations": role_annotation(role)}
+            },
+            "snapshotsEnabled": True,
+            "upgradeCRDs": True,
+        }
+        self.release = helm_release(
+            self,
+            name,
+            release="velero",
+            pin=args.chart,
+            namespace=ns,
+            values=args.values,
+            computed=computed,
+            provider=args.k8s_provider,
+            depends_on=[role],
+        )
+        self.schedule = k8s.apiextensions.CustomResource(
+            f"{name}-daily-schedule",
+            api_version="velero.io/v1",
+            kind="Schedule",
+            metadata={"name": "daily", "namespace": ns.metadata.name},
+            spec=schedule_spec(cron=args.schedule, retention_days=args.retention_days),
+            # The release installs the Schedule CRD.
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[self.release]),
+        )
+        self.role_arn = role.arn
+        self.register_outputs(
+            {"bucket": self.bucket.bucket, "release": self.release.name, "roleArn": self.role_arn}
+        )

@@ -1,0 +1,63 @@
+"""The manifests the program writes itself pass the Kubernetes schemas offline."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+
+from tests.stacks.platform_harness import plan_platform
+from tests.stacks.render_manifests import CRD_SCHEMAS, KUBERNETES_VERSION, is_custom, manifests, write
+
+
+def validate(doc: dict[str, Any]) -> None:
+    """Raise when a manifest does not match its schema (built-in kind or CRD)."""
+    if is_custom(doc):
+        schema = json.loads(CRD_SCHEMAS[(doc["apiVersion"], doc["kind"])].read_text())
+        jsonschema.Draft202012Validator(schema).validate(doc)  # pyright: ignore[reportUnknownMemberType]
+    else:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+@pytest.fixture(scope="module", params=["staging", "prod"])
+def docs(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    return manifests(plan_platform(str(request.param)))
+
+
+def test_every_manifest_validates(docs: list[dict[str, Any]]) -> None:
+    kinds = {d["kind"] for d in docs}
+    assert {"Namespace", "Secret", "Ingress", "ClusterIssuer", "Schedule"} <= kinds
+    for doc in docs:
+        validate(doc)
+
+
+def test_a_misspelt_issuer_field_is_caught(docs: list[dict[str, Any]]) -> None:
+    issuer = copy.deepcopy(next(d for d in docs if d["kind"] == "ClusterIssuer"))
+    issuer["spec"]["acme"]["solvers"][0]["dns01"]["route53"]["hostedZoneId"] = "Z123"
+    with pytest.raises(jsonschema.ValidationError, match="hostedZoneId"):
+        validate(issuer)
+
+
+def test_a_bad_retention_is_caught(docs: list[dict[str, Any]]) -> None:
+    schedule = copy.deepcopy(next(d for d in docs if d["kind"] == "Schedule"))
+    schedule["spec"]["template"]["ttl"] = "30 days"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(schedule)
+
+
+def test_a_bad_built_in_field_is_caught(docs: list[dict[str, Any]]) -> None:
+    ingress = copy.deepcopy(next(d for d in docs if d["kind"] == "Ingress"))
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["pathType"] = 3
+    with pytest.raises(kubernetes_validate.ValidationError):
+        validate(ingress)
+
+
+def test_renderer_sorts_built_in_kinds_from_custom_resources(tmp_path: Path) -> None:
+    written = write(tmp_path)
+    crd = {p.parent.name for p in written if p.parent.parent.name == "crd"}
+    assert crd == {kind for _, kind in CRD_SCHEMAS}
+    assert (tmp_path / "prod" / "core" / "namespace-datadog.yaml").is_file()
+    assert not (tmp_path / "staging" / "core" / "namespace-datadog.yaml").exists()
