@@ -31,8 +31,8 @@ typecheck: install ## pyright strict against the pinned provider SDKs
 unit: install ## pytest under Pulumi mocks
 	$(PY) -m pytest
 
-validate: install ## offline plan of every committed stack
-	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
+validate: install ## offline plan of every committed stack, with its cost estimate and budget policy
+	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
 test: lint typecheck unit validate ## Every check CI runs
 

@@ -13,13 +13,14 @@ from typing import Any
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from config.cloud import CloudConfig
+from config.cost import CostConfig
 from config.errors import ConfigError
 from config.lab import LabConfig
 from config.stack import StackConfig
 
 # The namespaces this program owns. Keys of other namespaces (aws:, pulumi:,
 # proxmoxve:) belong to providers or the engine and are not ours to judge.
-NAMESPACES: dict[str, type[BaseModel]] = {"lab": LabConfig, "cloud": CloudConfig}
+NAMESPACES: dict[str, type[BaseModel]] = {"lab": LabConfig, "cloud": CloudConfig, "cost": CostConfig}
 
 
 def _decode(value: Any) -> Any:
@@ -117,7 +118,8 @@ def load_stack_config(
                     f"{_key_path(namespace, path)}: is stored in plaintext; "
                     f"expected a secret (`pulumi config set --secret {top} ...`)"
                 )
-        enabled = bool(getattr(parsed, "enabled", False))
+        # A namespace without an `enabled` switch (cost:) is on when any key is set.
+        enabled = bool(getattr(parsed, "enabled", True))
         parts[namespace] = parsed if enabled else None
 
     if problems:
@@ -126,4 +128,6 @@ def load_stack_config(
     cloud = parts["cloud"]
     assert lab is None or isinstance(lab, LabConfig)
     assert cloud is None or isinstance(cloud, CloudConfig)
-    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud)
+    cost = parts["cost"]
+    assert cost is None or isinstance(cost, CostConfig)
+    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud, cost=cost)

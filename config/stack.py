@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from config.cloud import CloudConfig
+from config.cost import CostConfig
 from config.lab import LabConfig
 
 
@@ -18,6 +19,8 @@ class StackConfig:
     """The lab part, or None when `lab:` is absent or disabled."""
     cloud: CloudConfig | None
     """The cloud part, or None when `cloud:` is absent or disabled."""
+    cost: CostConfig | None = None
+    """Currency, budget and alerts, or None when no `cost:` key is set."""
 
     @property
     def is_prod(self) -> bool:

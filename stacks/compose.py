@@ -4,6 +4,7 @@ import pulumi
 
 from config import StackConfig
 from stacks.cloud import build_cloud
+from stacks.cost import build_cost
 from stacks.lab import build_lab
 
 
@@ -15,3 +16,4 @@ def build_stack(cfg: StackConfig) -> None:
         build_lab(cfg, cfg.lab)
     if cfg.cloud is not None:
         build_cloud(cfg, cfg.cloud)
+    build_cost(cfg)

@@ -3,7 +3,7 @@
 Runs the real program for a stack, with the configuration of
 `Pulumi.<stack>.yaml`, under Pulumi's mock runtime: no CLI, no credentials, no
 network. Prints what would be registered; every secret shows as `[secret]`.
-Exit codes: 0 planned, 2 invalid configuration.
+Exit codes: 0 planned, 2 invalid configuration, 3 over budget (with `--cost`).
 """
 
 import argparse
@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from config import ConfigError, load_stack_config
+from cost.report import cost_report
 from stacks.harness import ROOT, PlanResult, run_program
 from stacks.mocks import PlanMocks
 from stacks.report import plan_document, summary
@@ -61,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stacks.plan", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--stack", required=True, help="stack name, e.g. staging or prod")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the plan document to FILE")
+    parser.add_argument("--cost", action="store_true", help="print the cost estimate, check the budget")
+    parser.add_argument("--cost-json", type=Path, metavar="FILE", help="write the cost estimate rows to FILE")
     parser.add_argument(
         "--root", type=Path, default=ROOT, help="repository whose stack files to read (default: this one)"
     )
@@ -74,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")
+    if args.cost or args.cost_json is not None:
+        return cost_report(result, root=args.root, json_file=args.cost_json)
     return 0
 
 
