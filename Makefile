@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
 
-.PHONY: install plan test lint typecheck unit validate clean
+.PHONY: install plan test lint typecheck unit validate cost clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ validate: install ## offline plan of every committed stack, with its cost estima
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
 test: lint typecheck unit validate ## Every check CI runs
+
+cost: install ## Markdown table of every committed stack's monthly estimate (README "Cost")
+	$(PY) -m cost.summary
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -152,7 +152,8 @@ def fewer_zones(items: list[Item], prices: PriceTable) -> tuple[str, list[Item]]
                     changes[key] = value[:-lost]
             kept = kept.with_inputs(**changes)  # noqa: PLW2901 (the variant replaces it)
         variant.append(kept)
-    return f"{len(zones) - 1} zones instead of {len(zones)}", variant
+    fewer = len(zones) - 1
+    return f"{fewer} zone{'s' if fewer > 1 else ''} instead of {len(zones)}", variant
 
 
 def smaller_size(kind: str, prices: PriceTable) -> str | None:

@@ -381,6 +381,7 @@ FREE_TYPES: frozenset[str] = frozenset(
         "aws:lb/targetGroup:TargetGroup",
         "aws:lb/listener:Listener",
         "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+        "aws:autoscaling/attachment:Attachment",
         # DNS records (queries to alias records of AWS resources are free).
         "aws:route53/record:Record",
         # Key and bucket settings: the key and the bucket carry the charge.

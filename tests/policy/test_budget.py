@@ -3,7 +3,9 @@
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from config import ConfigError
-from cost.settings import CostSettings
+from cost.budget import check_budget
+from cost.model import items_from_plan
+from cost.settings import CostSettings, load_cost_settings
 from policy.budget import budget, budget_policy, run_offline, stack_args
 from stacks.harness import PlanResult
 from tests.conftest import Planner
@@ -54,9 +56,13 @@ def test_stack_args_carry_types_props_and_dependencies() -> None:
     assert {d.name for d in nat.dependencies} == {"net-public-b", "net-nat-b-eip"}
 
 
-def test_policy_passes_on_the_committed_stacks(plan: Planner) -> None:
+def test_policy_on_the_committed_stacks_agrees_with_the_budget_check(plan: Planner) -> None:
+    # Whether a committed stack fits its budget is make validate's verdict;
+    # here the pack's policy must reach the same one from the same plan.
     for stack in ("staging", "prod"):
-        assert run_offline(plan(stack)) == []
+        result = plan(stack)
+        verdict = check_budget(items_from_plan(result), load_cost_settings(stack))
+        assert run_offline(result) == ([verdict.message()] if verdict.over else [])
 
 
 def test_a_custom_policy_reads_settings_through_its_function() -> None:
