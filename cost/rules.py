@@ -292,12 +292,25 @@ def _replicas(node: Mapping[str, Any]) -> float:
     return 1.0
 
 
-def helm_volumes_gb(values: Mapping[str, Any]) -> float:
+# Charts whose top-level `persistence` belongs to a workload described
+# elsewhere in the values: Bitnami postgresql-ha gives every PostgreSQL
+# instance (`postgresql.replicaCount`) a volume of `persistence.size`.
+CHART_VOLUME_REPLICAS: dict[str, tuple[str, ...]] = {"postgresql-ha": ("postgresql", "replicaCount")}
+
+
+def chart_name(chart: Any) -> str:
+    """`postgresql-ha` of `postgresql-ha`, `bitnami/postgresql-ha` or `oci://.../postgresql-ha`."""
+    return str(chart or "").rstrip("/").rsplit("/", 1)[-1]
+
+
+def helm_volumes_gb(values: Mapping[str, Any], chart: str = "") -> float:
     """GB of persistent volumes a chart's values ask for.
 
     Each `size` under a persistence-like key counts once per replica of the
     mapping that holds it (`replicaCount`, `replicas` or `instances`), unless
-    persistence is explicitly disabled there.
+    persistence is explicitly disabled there. For the charts in
+    `CHART_VOLUME_REPLICAS`, the top level's replicas are read where the chart
+    keeps them.
     """
 
     def walk(node: Mapping[str, Any], replicas: float) -> Iterator[float]:
@@ -311,14 +324,21 @@ def helm_volumes_gb(values: Mapping[str, Any]) -> float:
                     yield size * replicas
             yield from walk(child, _replicas(child) if any(k in child for k in _REPLICA_KEYS) else replicas)
 
-    return sum(walk(values, _replicas(values)))
+    top = _replicas(values)
+    path = CHART_VOLUME_REPLICAS.get(chart)
+    if path is not None:
+        node: Any = values
+        for key in path:
+            node = _dict(node).get(key)
+        top = _number(node, top)
+    return sum(walk(values, top))
 
 
 def helm_release(item: Item, ctx: Context) -> list[CostRow]:
     """The persistent volumes a release's values ask for (usage file wins), as gp3."""
     gb = ctx.usage.volumes.releases.get(item.name)
     if gb is None:
-        gb = helm_volumes_gb(_dict(item.inputs.get("values")))
+        gb = helm_volumes_gb(_dict(item.inputs.get("values")), chart_name(item.inputs.get("chart")))
     return [_row(item, "persistent volumes (gp3)", gb, ctx.prices.ebs.gp3_gb_month)] if gb else []
 
 

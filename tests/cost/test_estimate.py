@@ -3,7 +3,7 @@
 import pytest
 
 from cost.estimate import CostError, estimate
-from cost.rules import helm_volumes_gb, quantity_gb
+from cost.rules import chart_name, helm_volumes_gb, quantity_gb
 from tests.cost.fakes import items, network, node_group, registered, settings
 
 GIB = 1024**3 / 1e9
@@ -168,3 +168,19 @@ def test_helm_release_and_claims_are_priced_as_gp3() -> None:
     est = estimate(items(release, velero, claim), s.prices, s.usage)
     per_resource = {name: usd for name, _, usd in est.by_resource()}
     assert per_resource == pytest.approx({"postgres": 10 * GIB * 0.08, "data": 5 * 0.08})
+
+
+def test_postgresql_ha_volumes_count_every_postgresql_instance() -> None:
+    # Bitnami postgresql-ha: one top-level persistence block, one volume per PostgreSQL instance.
+    values = {
+        "postgresql": {"replicaCount": 3},
+        "pgpool": {"replicaCount": 2},
+        "persistence": {"enabled": True, "size": "20Gi"},
+    }
+    assert chart_name("oci://registry-1.docker.io/bitnamicharts/postgresql-ha") == "postgresql-ha"
+    assert helm_volumes_gb(values, "postgresql-ha") == pytest.approx(60 * GIB)
+    assert helm_volumes_gb(values, "another-chart") == pytest.approx(20 * GIB)
+    s = settings()
+    release = registered("kubernetes:helm.sh/v3:Release", "db", {"chart": "postgresql-ha", "values": values})
+    (row,) = estimate(items(release), s.prices, s.usage).rows
+    assert row.quantity == pytest.approx(60 * GIB) and row.unit_price_usd == 0.08
