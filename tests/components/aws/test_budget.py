@@ -1,7 +1,9 @@
 """`Budget`: the AWS budget of a stack, read back from the plan."""
 
 import pytest
+from pulumi.runtime.mocks import MockResourceArgs
 
+from stacks.mocks import PlanMocks
 from tests.conftest import Planner
 
 BUDGET = "aws:budgets/budget:Budget"
@@ -35,3 +37,18 @@ def test_budget_uses_its_own_explicit_provider_in_the_stack_region(plan: Planner
 def test_no_budget_without_monthly_budget_or_without_the_cloud(plan: Planner) -> None:
     assert not plan("staging", unset=("cost:monthlyBudget",)).of_type(BUDGET)
     assert not plan("staging", set_={"cloud:enabled": "false"}).of_type(BUDGET)
+
+
+def test_the_mock_gives_the_budget_its_global_arn_and_account_scoped_id() -> None:
+    mocks = PlanMocks(stack="staging", region="eu-west-3", account_id="123456789012")
+    args = MockResourceArgs(
+        typ=BUDGET,
+        name="staging-budget-monthly",
+        inputs={"name": "staging-monthly-cost"},
+        provider="",
+        resource_id="",
+        custom=True,
+    )
+    resource_id, state = mocks.new_resource(args)
+    assert resource_id == "123456789012:staging-monthly-cost"
+    assert state["arn"] == "arn:aws:budgets::123456789012:budget/staging-monthly-cost"
