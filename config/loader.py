@@ -14,6 +14,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from config.charts import RELEASES
 from config.cloud import CloudConfig
+from config.cost import CostConfig
 from config.errors import ConfigError
 from config.lab import LabConfig
 from config.platform import PlatformConfig
@@ -26,6 +27,7 @@ NAMESPACES: dict[str, type[BaseModel]] = {
     "lab": LabConfig,
     "cloud": CloudConfig,
     "platform": PlatformConfig,
+    "cost": CostConfig,
 }
 
 
@@ -125,7 +127,8 @@ def load_stack_config(
                     f"{_key_path(namespace, path)}: is stored in plaintext; "
                     f"expected a secret (`pulumi config set --secret {top} ...`)"
                 )
-        enabled = bool(getattr(parsed, "enabled", False))
+        # A namespace without an `enabled` switch (cost:) is on when any key is set.
+        enabled = bool(getattr(parsed, "enabled", True))
         parts[namespace] = parsed if enabled else None
 
     platform = parts["platform"]
@@ -146,4 +149,6 @@ def load_stack_config(
     assert lab is None or isinstance(lab, LabConfig)
     assert cloud is None or isinstance(cloud, CloudConfig)
     assert platform is None or isinstance(platform, PlatformConfig)
-    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud, platform=platform)
+    cost = parts["cost"]
+    assert cost is None or isinstance(cost, CostConfig)
+    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud, platform=platform, cost=cost)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from config.cloud import CloudConfig
+from config.cost import CostConfig
 from config.lab import LabConfig
 from config.platform import PlatformConfig
 
@@ -21,6 +22,8 @@ class StackConfig:
     """The cloud part, or None when `cloud:` is absent or disabled."""
     platform: PlatformConfig | None = None
     """The platform's Helm releases on the cloud's cluster, or None when absent or disabled."""
+    cost: CostConfig | None = None
+    """Currency, budget and alerts, or None when no `cost:` key is set."""
 
     @property
     def is_prod(self) -> bool:

@@ -136,9 +136,9 @@ def check(
     return violations
 
 
-def check_plan(result: PlanResult) -> list[Violation]:
+def check_plan(result: PlanResult, policies: Sequence[Policy] = POLICIES) -> list[Violation]:
     """Every violation in an offline plan."""
-    return check(result.resources)
+    return check(result.resources, policies)
 
 
 def report_text(violations: Sequence[Violation]) -> str:

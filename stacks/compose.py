@@ -4,6 +4,7 @@ import pulumi
 
 from config import StackConfig
 from stacks.cloud import build_cloud
+from stacks.cost import build_cost
 from stacks.lab import build_lab
 from stacks.platform import build_platform
 
@@ -21,3 +22,4 @@ def build_stack(cfg: StackConfig) -> None:
         cloud = build_cloud(cfg, cfg.cloud)
         if cfg.platform is not None:
             build_platform(cfg, cfg.platform, cloud)
+    build_cost(cfg)

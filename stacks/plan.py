@@ -3,8 +3,10 @@
 Runs the real program for a stack, with the configuration of
 `Pulumi.<stack>.yaml`, under Pulumi's mock runtime: no CLI, no credentials, no
 network. Prints what would be registered; every secret shows as `[secret]`.
-Then runs the policy pack's functions over the plan (`policy/offline.py`).
-Exit codes: 0 planned, 2 invalid configuration, 3 a mandatory policy violated.
+Then runs the policy pack's functions over the plan (`policy/offline.py`); with
+`--cost`, prints the monthly estimate (`cost/`) and judges the budget.
+Exit codes: 0 planned, 2 invalid configuration (or cost inputs), 3 a mandatory
+policy violated (the budget included).
 """
 
 import argparse
@@ -16,7 +18,10 @@ from pathlib import Path
 from pulumi_policy import EnforcementLevel
 
 from config import ConfigError, load_stack_config
+from cost.report import cost_report
+from policy.budget import budget
 from policy.offline import check_plan, report_text
+from policy.policies import POLICIES
 from stacks.harness import ROOT, PlanResult, run_program
 from stacks.mocks import PlanMocks
 from stacks.report import plan_document, summary
@@ -65,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stacks.plan", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--stack", required=True, help="stack name, e.g. staging or prod")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the plan document to FILE")
+    parser.add_argument("--cost", action="store_true", help="print the cost estimate, check the budget")
+    parser.add_argument("--cost-json", type=Path, metavar="FILE", help="write the cost estimate rows to FILE")
     parser.add_argument(
         "--root", type=Path, default=ROOT, help="repository whose stack files to read (default: this one)"
     )
@@ -78,9 +85,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")
-    violations = check_plan(result)
+    # With --cost the budget is judged by the cost report, which prints the estimate beside it.
+    with_cost = args.cost or args.cost_json is not None
+    policies = [p for p in POLICIES if not (with_cost and p is budget)]
+    violations = check_plan(result, policies)
     print("\n" + report_text(violations))
-    return 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
+    code = 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
+    if with_cost:
+        code = max(code, cost_report(result, root=args.root, json_file=args.cost_json))
+    return code
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ from typing import Any, cast
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from stacks.mocks import aws, kubernetes, proxmox
+from stacks.mocks import aws, budgets, kubernetes, proxmox
 from stacks.mocks.registry import CALLS, RESOURCES, Context, stable_hex
 
 __all__ = ["PlanMocks", "stable_hex"]
 
-_MODULES = (aws, kubernetes, proxmox)  # imported for their registrations
+_MODULES = (aws, budgets, kubernetes, proxmox)  # imported for their registrations
 
 
 class PlanMocks(Mocks):

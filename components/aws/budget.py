@@ -1,0 +1,67 @@
+"""`Budget`: an AWS Budgets cost budget for one stack, with e-mail alerts."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class BudgetArgs:
+    """Inputs of `Budget`."""
+
+    stack: str
+    """Stack whose costs the budget tracks, through its `stack` cost allocation tag. Required."""
+    limit_usd: float
+    """Monthly limit in USD (AWS Budgets' unit), e.g. 54.35. Required, > 0."""
+    alert_emails: Sequence[str]
+    """Addresses that receive the notifications. Required, at least one."""
+    provider: aws.Provider
+    """Explicit AWS provider. Budgets is a global service; any region works. Required."""
+    thresholds: Sequence[float] = field(default=(80.0, 100.0))
+    """Percentages of the limit that notify, each for actual and for forecast spend. Default 80 and 100."""
+    tag_key: str = "stack"
+    """Cost allocation tag that tells this stack's costs apart (the provider tags every resource with it)."""
+
+
+class Budget(pulumi.ComponentResource):
+    """A monthly cost budget that e-mails when actual or forecast spend crosses each threshold.
+
+    The cost filter only matches once the `stack` tag is activated as a cost
+    allocation tag in the Billing console (a one-time, account-wide step).
+    """
+
+    budget_name: pulumi.Output[str]
+    """Name of the budget in AWS Budgets."""
+
+    def __init__(self, name: str, args: BudgetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("campus:aws:Budget", name, None, opts)
+        if args.limit_usd <= 0:
+            raise ValueError(f"Budget {name}: limit_usd must be positive, got {args.limit_usd}")
+        if not args.alert_emails:
+            raise ValueError(f"Budget {name}: alert_emails needs at least one address")
+        notifications: list[aws.budgets.BudgetNotificationArgsDict] = [
+            {
+                "comparison_operator": "GREATER_THAN",
+                "threshold": threshold,
+                "threshold_type": "PERCENTAGE",
+                "notification_type": kind,
+                "subscriber_email_addresses": list(args.alert_emails),
+            }
+            for threshold in args.thresholds
+            for kind in ("ACTUAL", "FORECASTED")
+        ]
+        budget = aws.budgets.Budget(
+            f"{name}-monthly",
+            name=f"{args.stack}-monthly-cost",
+            budget_type="COST",
+            time_unit="MONTHLY",
+            limit_amount=f"{args.limit_usd:.2f}",
+            limit_unit="USD",
+            cost_filters=[{"name": "TagKeyValue", "values": [f"user:{args.tag_key}${args.stack}"]}],
+            notifications=notifications,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
+        )
+        self.budget_name = budget.name
+        self.register_outputs({"budget_name": self.budget_name})

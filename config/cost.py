@@ -1,0 +1,64 @@
+"""`cost:*` keys: display currency, monthly budget and who hears about the bill."""
+
+import re
+from typing import Self
+
+from pydantic import Field, field_validator, model_validator
+
+from config.base import Model
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+
+
+class CostConfig(Model):
+    """Everything under the `cost:` namespace."""
+
+    currency: str = "USD"
+    """ISO 4217 code the estimate and the budget are shown in, e.g. `EUR`."""
+    exchange_rate: float = Field(default=1.0, gt=0)
+    """Units of `currency` one USD buys, e.g. 0.92 for EUR; AWS prices are in USD."""
+    monthly_budget: float | None = Field(default=None, gt=0)
+    """Monthly budget of the stack, in `currency`; None means no budget check and no AWS budget."""
+    alert_emails: list[str] = Field(default_factory=list[str])
+    """Addresses AWS Budgets e-mails at 80 % and 100 % of the budget (actual and forecast)."""
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        if re.fullmatch(r"[A-Z]{3}", value) is None:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code such as EUR or USD")
+        return value
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        for address in value:
+            if _EMAIL.match(address) is None:
+                raise ValueError(f"{address!r} is not an e-mail address such as ops@example.org")
+        if len(set(value)) != len(value):
+            raise ValueError("an address is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.currency == "USD" and self.exchange_rate != 1.0:
+            raise ValueError(f"currency USD needs exchangeRate 1, got {self.exchange_rate}")
+        if self.monthly_budget is not None and not self.alert_emails:
+            raise ValueError(
+                "monthlyBudget is set but alertEmails is empty; list at least one address "
+                "for the budget's notifications"
+            )
+        return self
+
+    def from_usd(self, usd: float) -> float:
+        """An amount in USD, converted to `currency`."""
+        return usd * self.exchange_rate
+
+    def to_usd(self, amount: float) -> float:
+        """An amount in `currency`, converted to USD."""
+        return amount / self.exchange_rate
+
+    @property
+    def monthly_budget_usd(self) -> float | None:
+        """The budget in USD (AWS Budgets and the policy compare in USD)."""
+        return None if self.monthly_budget is None else self.to_usd(self.monthly_budget)

@@ -1,0 +1,25 @@
+"""Offline monthly cost estimate of a stack, from the resources its plan registered.
+
+`estimate()` prices each registered resource with the rule its type token maps
+to (`cost.rules`), the region's price table (`config/prices/`) and the stack's
+usage assumptions (`config/usage/`); `check_budget()` compares the total with
+`cost:monthlyBudget` and re-prices cheaper variants of the same resources.
+"""
+
+from cost.budget import BudgetVerdict, check_budget
+from cost.estimate import CostError, Estimate, estimate
+from cost.model import CostRow, Item, items_from_plan
+from cost.settings import CostSettings, load_cost_settings
+
+__all__ = [
+    "BudgetVerdict",
+    "CostError",
+    "CostRow",
+    "CostSettings",
+    "Estimate",
+    "Item",
+    "check_budget",
+    "estimate",
+    "items_from_plan",
+    "load_cost_settings",
+]

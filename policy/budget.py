@@ -1,0 +1,141 @@
+"""The budget policy: a stack's monthly estimate must stay within `cost:monthlyBudget`.
+
+A `StackValidationPolicy` for the policy pack (which lists `budget`; this
+module never builds a `PolicyPack`, whose constructor serves gRPC forever).
+The offline plan runs the same policy object through `run_offline`.
+"""
+
+from collections.abc import Callable
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from config import ConfigError
+from cost.budget import check_budget
+from cost.estimate import CostError, estimate
+from cost.model import Item
+from cost.settings import CostSettings, load_cost_settings
+from stacks.harness import ROOT, PlanResult
+
+SettingsFor = Callable[[str], CostSettings | None]
+"""Stack name -> its cost settings (prices, usage, currency, budget), None when it has none."""
+
+NAME = "monthly-budget"
+
+
+def _stack_of(urn: str) -> str:
+    # urn:pulumi:<stack>::<project>::<type>::<name>
+    return urn.split("::", 1)[0].rsplit(":", 1)[-1]
+
+
+def _items(resources: list[PolicyResource]) -> list[Item]:
+    return [
+        Item(
+            urn=r.urn,
+            type=r.resource_type,
+            name=r.name,
+            inputs=dict(r.props),
+            dependencies=tuple(sorted({d.urn for d in r.dependencies})),
+        )
+        for r in resources
+    ]
+
+
+def committed_settings(stack: str) -> CostSettings | None:
+    """The settings of a stack whose stack file is in this repository; None for any other
+    (a throwaway stack made elsewhere has no budget to hold it to)."""
+    if not (ROOT / f"Pulumi.{stack}.yaml").is_file():
+        return None
+    return load_cost_settings(stack)
+
+
+def budget_policy(settings_for: SettingsFor = committed_settings) -> StackValidationPolicy:
+    """The policy, reading each stack's settings with `settings_for`."""
+
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        if not args.resources:
+            return
+        stack = _stack_of(args.resources[0].urn)
+        items = _items(args.resources)
+        try:
+            settings = settings_for(stack)
+            if settings is None:
+                return
+            verdict = check_budget(items, settings, estimate(items, settings.prices, settings.usage))
+        except (ConfigError, CostError) as exc:
+            report_violation(f"cannot estimate the monthly cost of stack {stack}: {exc}", None)
+            return
+        if verdict.over:
+            report_violation(verdict.message(), None)
+
+    return StackValidationPolicy(
+        name=NAME,
+        description="The monthly cost estimate of the stack stays within cost:monthlyBudget.",
+        validate=validate,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        remediation_steps=(
+            "Take one of the cheaper options the message lists, or raise cost:monthlyBudget "
+            "after agreeing the new figure with the team."
+        ),
+    )
+
+
+budget = budget_policy()
+"""The instance the policy pack lists."""
+
+
+def _options(protect: bool, parent: str | None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=protect,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=[],
+        parent=parent,
+    )
+
+
+def stack_args(result: PlanResult) -> StackValidationArgs:
+    """What `pulumi preview --policy-pack` would hand a stack policy, from an offline plan."""
+    built: dict[str, PolicyResource] = {}
+    for r in result.resources:
+        built[r.urn] = PolicyResource(
+            resource_type=r.type,
+            props=r.inputs,
+            urn=r.urn,
+            name=r.name,
+            opts=_options(r.protect, r.parent),
+            provider=None,
+            parent=None,
+            dependencies=[],
+            property_dependencies={},
+        )
+    for r in result.resources:
+        resource = built[r.urn]
+        resource.parent = built.get(r.parent) if r.parent else None
+        resource.dependencies = [built[u] for u in sorted({*r.dependencies, *r.depends_on}) if u in built]
+    return StackValidationArgs(resources=[built[r.urn] for r in result.resources if r.custom])
+
+
+def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> list[str]:
+    """Run the budget policy over an offline plan; the violation messages (empty: passed)."""
+    policy = budget if settings_for is None else budget_policy(settings_for)
+    messages: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    # The validate callback here is synchronous; the SDK's signature allows an awaitable.
+    policy.validate(stack_args(result), report)  # pyright: ignore[reportUnknownMemberType]
+    return messages
+
+
+__all__ = ["NAME", "budget", "budget_policy", "run_offline", "stack_args"]
