@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
 
-.PHONY: install plan test lint typecheck unit validate clean
+.PHONY: install plan test lint typecheck unit validate validate-fleet clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,13 @@ unit: install ## pytest under Pulumi mocks
 validate: install ## offline plan of every committed stack
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack > /dev/null; done
 
-test: lint typecheck unit validate ## Every check CI runs
+validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible-lint), VMID lock files
+	$(VENV)/bin/shellcheck components/proxmox/scripts/*.sh
+	cd ansible/playbooks/projects && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ansible-lint --offline --profile production *.yml
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_LOCALHOST_WARNING=false ansible-playbook --syntax-check -i localhost, ansible/playbooks/projects/*.yml > /dev/null
+	for stack in staging prod; do $(PY) -m config.vmids --stack $$stack --check; done
+
+test: lint typecheck unit validate validate-fleet ## Every check CI runs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

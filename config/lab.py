@@ -1,10 +1,17 @@
 """`lab:*` keys: the teaching lab on Proxmox VE."""
 
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, model_validator
 
 from config.base import Model
+from config.fleet import FleetConfig
+from config.projects import ProjectBase
+
+SshPublicKey = Annotated[
+    str, Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) \S+( .*)?$")
+]
+"""One OpenSSH public key line."""
 
 # Proxmox refuses VMIDs below 100; above this the API rejects them too.
 VMID_MIN = 100
@@ -90,6 +97,16 @@ class LabConfig(Model):
     """Secret. Private key for the provider's SSH connection to the nodes."""
     vmid_range: VmidRange
     """VMIDs the lab's machines are allocated from."""
+    vmid_allocations: str | None = Field(default=None, pattern=r"^\S+\.ya?ml$")
+    """VMID lock file; default `config/vmids-<stack>.yaml` (`python -m config.vmids`)."""
+    roster: str | None = Field(default=None, pattern=r"^\S+\.(ya?ml|csv)$")
+    """Student roster (YAML or CSV), relative to the repository root; none: no fleet."""
+    fleet: FleetConfig | None = None
+    """How student containers are built; required with `roster`."""
+    ssh_key_sets: dict[str, list[SshPublicKey]] = Field(default_factory=dict[str, list[SshPublicKey]])
+    """Named sets of SSH public keys, referenced by project files' `ssh-public-keys`."""
+    project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
+    """What project files' `base` names mean: a template archive or a template VMID."""
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from config.cloud import CloudConfig
 from config.errors import ConfigError
+from config.inventory import LabInventory, load_lab_inventory
 from config.lab import LabConfig
 from config.stack import StackConfig
 
@@ -81,11 +82,13 @@ def load_stack_config(
     stack: str,
     raw: Mapping[str, Any],
     secret_keys: Iterable[str] = (),
+    require_vmids: bool = True,
 ) -> StackConfig:
     """Validate a stack's raw configuration.
 
     :param raw: `namespace:key` to value, as the engine passes it.
     :param secret_keys: the keys the engine marks secret (`secure:` in the stack file).
+    :param require_vmids: refuse machines without a VMID allocation (off for `python -m config.vmids`).
     :raises ConfigError: with every problem found, before any resource exists.
     """
     secrets = set(secret_keys)
@@ -120,10 +123,14 @@ def load_stack_config(
         enabled = bool(getattr(parsed, "enabled", False))
         parts[namespace] = parsed if enabled else None
 
-    if problems:
-        raise ConfigError(stack, problems)
     lab = parts["lab"]
     cloud = parts["cloud"]
     assert lab is None or isinstance(lab, LabConfig)
     assert cloud is None or isinstance(cloud, CloudConfig)
-    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud)
+    inventory = LabInventory(students=(), projects=())
+    if lab is not None:
+        inventory, found = load_lab_inventory(stack, lab, require_vmids=require_vmids)
+        problems += found
+    if problems:
+        raise ConfigError(stack, problems)
+    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud, inventory=inventory)

@@ -1,8 +1,9 @@
 """The whole, validated configuration of one stack."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config.cloud import CloudConfig
+from config.inventory import LabInventory
 from config.lab import LabConfig
 
 
@@ -18,6 +19,8 @@ class StackConfig:
     """The lab part, or None when `lab:` is absent or disabled."""
     cloud: CloudConfig | None
     """The cloud part, or None when `cloud:` is absent or disabled."""
+    inventory: LabInventory = field(default_factory=lambda: LabInventory(students=(), projects=()))
+    """The lab's students and project machines, read from the roster and project files."""
 
     @property
     def is_prod(self) -> bool:

@@ -21,3 +21,17 @@ def _file(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict
     source = cast(dict[str, Any], inputs.get("sourceRaw") or inputs.get("sourceFile") or {})
     file_name = str(source.get("fileName") or name)
     return f"{datastore}:{content}/{file_name}", {"fileName": file_name}
+
+
+@resource("proxmoxve:download/fileLegacy:FileLegacy")
+def _download(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # The node names the file after the URL's last path segment unless told otherwise.
+    datastore = inputs.get("datastoreId", "local")
+    content = inputs.get("contentType", "vztmpl")
+    file_name = str(inputs.get("fileName") or str(inputs.get("url", name)).rsplit("/", 1)[-1])
+    return f"{datastore}:{content}/{file_name}", {"fileName": file_name, "size": 126_000_000}
+
+
+@resource("proxmoxve:index/poolLegacy:PoolLegacy")
+def _pool(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    return str(inputs.get("poolId", name)), {"members": []}
