@@ -108,7 +108,7 @@ def load_lab_inventory(
         macs, found = _macs(students, lab.fleet)
         problems += found
     context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
-    projects, found = load_projects(resolve(projects_dir(stack)), context)
+    projects, found = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
     problems += found
     path = resolve(lab.vmid_allocations or default_path(stack))
     allocations, found = read(path)
@@ -167,7 +167,7 @@ def wanted_names(stack: str, lab: LabConfig) -> tuple[list[str], list[str]]:
     """Students' logins and project machines' keys that need a VMID, in declaration order."""
     students, _ = _students(lab)
     context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
-    projects, _ = load_projects(resolve(projects_dir(stack)), context)
+    projects, _ = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
     return (
         [s.login for s in students],
         [f"{p.name}/{m.hostname}" for p in projects for m in [*p.spec.ct, *p.spec.vm]],

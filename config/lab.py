@@ -105,6 +105,8 @@ class LabConfig(Model):
     """How student containers are built; required with `roster`."""
     ssh_key_sets: dict[str, list[SshPublicKey]] = Field(default_factory=dict[str, list[SshPublicKey]])
     """Named sets of SSH public keys, referenced by project files' `ssh-public-keys`."""
+    projects_dir: str | None = Field(default=None, pattern=r"^\S+$")
+    """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
 
