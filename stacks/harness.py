@@ -73,14 +73,18 @@ class PlanResult:
         return [r for r in self.resources if r.parent == parent_urn]
 
 
-def render(value: Any) -> Any:
-    """Replace secrets by `[secret]`, recursively, in deserialized property values."""
+def render(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
+    """Replace secrets by `[secret]`, recursively, in deserialized property values; paths for assets."""
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:  # pyright: ignore[reportPrivateUsage, reportUnknownMemberType]
             return SECRET
         return {str(k): render(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
     if isinstance(value, (list, tuple)):
         return [render(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, pulumi.FileArchive | pulumi.FileAsset):
+        return {"archive" if isinstance(value, pulumi.Archive) else "asset": {"path": value.path}}
+    if isinstance(value, pulumi.StringAsset):
+        return {"asset": {"text": value.text}}
     if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource):
         return "[unknown]" if value is rpc.UNKNOWN else f"[resource {type(value).__name__}]"
     return value
