@@ -110,6 +110,12 @@ def load_lab_inventory(
     context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
     projects, found = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
     problems += found
+    if lab.project_ansible is None:
+        problems += [
+            f"lab:projectAnsible: missing; {p.source} has an ansible section to run"
+            for p in projects
+            if p.spec.ansible is not None
+        ]
     path = resolve(lab.vmid_allocations or default_path(stack))
     allocations, found = read(path)
     problems += found

@@ -6,7 +6,7 @@ from pydantic import Field, SecretStr, model_validator
 
 from config.base import Model
 from config.fleet import FleetConfig
-from config.projects import ProjectBase
+from config.projects import ProjectAnsible, ProjectBase
 
 SshPublicKey = Annotated[
     str, Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) \S+( .*)?$")
@@ -109,6 +109,12 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
+    project_ansible: ProjectAnsible | None = None
+    """How project files' `ansible` sections run; required when one has such a section."""
+    project_ansible_target_key: SecretStr | None = None
+    """Secret. Private key matching the project key sets, for Ansible to log in to project machines."""
+    project_ansible_provisioner_key: SecretStr | None = None
+    """Secret. Private key of `projectAnsible.provisioner.user` (remote mode)."""
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
@@ -117,6 +123,13 @@ class LabConfig(Model):
                 "set exactly one of lab:proxmoxPassword and lab:proxmoxApiToken "
                 "(with `pulumi config set --secret`)"
             )
+        if self.project_ansible is not None:
+            if self.project_ansible_target_key is None:
+                raise ValueError("lab:projectAnsibleTargetKey is required with lab:projectAnsible")
+            if self.project_ansible.mode == "remote" and self.project_ansible_provisioner_key is None:
+                raise ValueError(
+                    "lab:projectAnsibleProvisionerKey is required when lab:projectAnsible.mode is remote"
+                )
         if not self.proxmox.ssh.agent and self.proxmox_ssh_private_key is None:
             raise ValueError("lab:proxmoxSshPrivateKey is required unless lab:proxmox.ssh.agent is true")
         return self

@@ -3,8 +3,9 @@
 import pulumi
 import pulumi_proxmoxve as proxmoxve
 
+from components.ansible.playbook import SshEndpoint
 from components.proxmox.clone_lanes import CloneLanes
-from components.proxmox.project import Project, ProjectArgs
+from components.proxmox.project import Project, ProjectAnsibleArgs, ProjectArgs
 from components.proxmox.student_fleet import StudentFleet, StudentFleetArgs
 from config import StackConfig
 from config.lab import LabConfig
@@ -32,6 +33,7 @@ def build_lab(cfg: StackConfig, lab: LabConfig) -> None:
         )
         pulumi.export("students", fleet.machines)
 
+    ansible = _project_ansible(lab)
     workspaces: dict[str, proxmoxve.PoolLegacy] = {}
     projects: dict[str, object] = {}
     for env in inventory.projects:
@@ -51,8 +53,30 @@ def build_lab(cfg: StackConfig, lab: LabConfig) -> None:
                 provider=provider,
                 lanes=lanes,
                 protect=cfg.is_prod,
+                ansible=ansible,
             ),
         )
         projects[env.name] = project.machines
     if projects:
         pulumi.export("projects", projects)
+
+
+def _project_ansible(lab: LabConfig) -> ProjectAnsibleArgs | None:
+    settings = lab.project_ansible
+    if settings is None or lab.project_ansible_target_key is None:
+        return None
+    provisioner = None
+    if settings.provisioner is not None and lab.project_ansible_provisioner_key is not None:
+        provisioner = SshEndpoint(
+            host=settings.provisioner.host,
+            user=settings.provisioner.user,
+            port=settings.provisioner.port,
+            private_key=pulumi.Output.secret(lab.project_ansible_provisioner_key.get_secret_value()),
+        )
+    return ProjectAnsibleArgs(
+        target_private_key=pulumi.Output.secret(lab.project_ansible_target_key.get_secret_value()),
+        target_user=settings.target_user,
+        vm_user=settings.vm_user,
+        mode=settings.mode,
+        provisioner=provisioner,
+    )

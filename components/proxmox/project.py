@@ -6,12 +6,33 @@ stack's clone lanes with the student fleet.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 import pulumi
 import pulumi_proxmoxve as proxmoxve
 
+from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
 from components.proxmox.clone_lanes import CloneLanes
 from config.inventory import ProjectEnvironment, ProjectMachine
+
+
+@dataclass(frozen=True)
+class ProjectAnsibleArgs:
+    """How the project's `ansible` section runs (from `lab:projectAnsible`)."""
+
+    target_private_key: pulumi.Input[str]
+    """Secret. Logs Ansible in to the project's machines."""
+    target_user: str = "root"
+    """User on containers (their keys are root's); default root."""
+    vm_user: str = "debian"
+    """Cloud-init user on VMs, created with the project's keys; default debian."""
+    mode: Literal["remote", "local"] = "remote"
+    """Where ansible-playbook runs; default remote (on `provisioner`)."""
+    provisioner: SshEndpoint | None = None
+    """The host with Ansible installed (remote mode)."""
+    source_dir: str = "ansible"
+    """The playbook tree; project playbook paths are relative to the repository and start with it."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +49,8 @@ class ProjectArgs:
     """Clone chains shared with the student fleet."""
     protect: bool = False
     """Protect the machines (prod)."""
+    ansible: ProjectAnsibleArgs | None = None
+    """Run the project file's `ansible` section, once over all its machines; None: never run it."""
 
 
 class Project(pulumi.ComponentResource):
@@ -37,6 +60,8 @@ class Project(pulumi.ComponentResource):
     """Hostname to `{vmid, node, address, kind}`."""
     resources: dict[str, proxmoxve.ContainerLegacy | proxmoxve.VmLegacy]
     """Hostname to its container or VM resource."""
+    playbook: AnsiblePlaybook | None
+    """The project's one Ansible run, when its file has an `ansible` section."""
 
     def __init__(self, name: str, args: ProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:proxmox:Project", name, None, opts)
@@ -57,7 +82,8 @@ class Project(pulumi.ComponentResource):
                     resource_name, machine, args.pool_id, tags, child
                 )
             else:
-                created = _vm(resource_name, machine, args.pool_id, tags, child)
+                vm_user = args.ansible.vm_user if args.ansible is not None else None
+                created = _vm(resource_name, machine, args.pool_id, tags, child, user=vm_user)
             if key is not None:
                 args.lanes.add(key, machine.vmid, created)
             self.resources[machine.key] = created
@@ -67,7 +93,40 @@ class Project(pulumi.ComponentResource):
                 "node": machine.spec.node,
                 "address": str(machine.spec.ip.ip),
             }
+        self.playbook = None
+        run = project.spec.ansible
+        if run is not None and args.ansible is not None:
+            self.playbook = _playbook(f"{name}-ansible", args, self)
         self.register_outputs({"machines": self.machines})
+
+
+def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
+    project, settings, run = args.project, args.ansible, args.project.spec.ansible
+    assert settings is not None and run is not None
+    hosts: list[InventoryHost] = []
+    for machine in sorted(project.machines, key=lambda m: m.key):
+        address = str(machine.spec.ip.ip)
+        # Through the machine's id: the run waits for the machine to exist.
+        created = parent.resources[machine.key].id.apply(lambda _, a=address: a)
+        variables = {"ansible_user": settings.vm_user} if machine.kind == "vm" else {}
+        hosts.append(InventoryHost(name=machine.key, address=created, variables=variables))
+    return AnsiblePlaybook(
+        name,
+        AnsiblePlaybookArgs(
+            playbook=Path(run.playbook).relative_to(settings.source_dir).as_posix(),
+            groups={run.group: hosts},
+            target_user=settings.target_user,
+            target_private_key=settings.target_private_key,
+            mode=settings.mode,
+            provisioner=settings.provisioner,
+            tags=tuple(run.tags),
+            extra_vars=dict(run.extravars),
+            # Containers have no cloud-init; waiting for it only makes sense when every machine is a VM.
+            wait_for_cloud_init=not project.spec.ct,
+            source_dir=settings.source_dir,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
 
 
 def _container(
@@ -118,6 +177,8 @@ def _vm(
     pool_id: pulumi.Input[str],
     tags: list[str],
     opts: pulumi.ResourceOptions,
+    *,
+    user: str | None,
 ) -> proxmoxve.VmLegacy:
     spec, base = machine.spec, machine.base
     if base.template_vmid is None:
@@ -130,6 +191,9 @@ def _vm(
     }
     if base.node is not None:
         clone["node_name"] = base.node
+    account: proxmoxve.VmLegacyInitializationUserAccountArgsDict = {"keys": list(machine.keys)}
+    if user is not None:
+        account["username"] = user
     return proxmoxve.VmLegacy(
         name,
         name=spec.hostname,
@@ -147,7 +211,7 @@ def _vm(
         initialization={
             "datastore_id": spec.storage,
             "ip_configs": [{"ipv4": {"address": str(spec.ip), "gateway": str(spec.gw)}}],
-            "user_account": {"keys": list(machine.keys)},
+            "user_account": account,
         },
         on_boot=True,
         started=True,
