@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 STACK ?= staging
 
-.PHONY: install plan test lint typecheck unit validate validate-fleet clean
+.PHONY: install plan test lint typecheck unit validate validate-fleet bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible
 	cd ansible/playbooks/projects && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ansible-lint --offline --profile production *.yml
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_LOCALHOST_WARNING=false ansible-playbook --syntax-check -i localhost, ansible/playbooks/projects/*.yml > /dev/null
 	for stack in staging prod; do $(PY) -m config.vmids --stack $$stack --check; done
+
+bench: install ## prod's offline plan with a 600-student roster vs the bare SDK (ratio, target <= 1.3)
+	$(PY) -m benchmarks.fleet --students 600 --runs 3
 
 test: lint typecheck unit validate validate-fleet ## Every check CI runs
 

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import yaml
 
+from config import yamlfile
 from config.lab import VmidRange
 from config.paths import shown
 
@@ -54,7 +55,7 @@ def read(path: Path) -> tuple[Allocations, list[str]]:
     if not path.exists():
         return Allocations(), []
     try:
-        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc: Any = yamlfile.parse(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         return Allocations(), [f"{where}: not valid YAML ({exc})"]
     if not isinstance(doc, dict):

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self, cast
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from config import yamlfile
 from config.base import Model
 from config.paths import shown
 
@@ -188,7 +189,7 @@ def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | Non
     if not re.match(PROJECT_NAME_PATTERN, name):
         return None, [f"{where}: file name: {name!r} is not a valid project name (a-z, 0-9 and -)"]
     try:
-        doc: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc: Any = yamlfile.parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         return None, [f"{where}: not valid YAML ({exc})"]
     if not isinstance(doc, dict):

@@ -13,6 +13,7 @@ from typing import Any, cast
 import yaml
 from pydantic import Field, ValidationError
 
+from config import yamlfile
 from config.base import Model
 from config.fleet import NAME_PATTERN, FleetConfig
 from config.paths import shown
@@ -59,7 +60,7 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
     if path.suffix.lower() not in (".yaml", ".yml"):
         raise ValueError("expected a .yaml, .yml or .csv file")
     try:
-        doc: Any = yaml.safe_load(text)
+        doc: Any = yamlfile.parse(text)
     except yaml.YAMLError as exc:
         raise ValueError(f"not valid YAML ({exc})") from None
     if not isinstance(doc, dict) or not isinstance(cast(dict[str, Any], doc).get("students"), list):
