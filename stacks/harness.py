@@ -41,6 +41,8 @@ class Registered:
     provider: str | None = None
     dependencies: list[str] = field(default_factory=list[str])
     """All dependencies, implicit (through inputs) and explicit, expanded to resources."""
+    ignore_changes: list[str] = field(default_factory=list[str])
+    """Property paths the engine ignores in diffs (`ResourceOptions.ignore_changes`), as sent."""
 
 
 @dataclass
@@ -127,6 +129,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs=render(inputs),
                 provider=request.provider or None,
                 dependencies=sorted(request.dependencies),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)

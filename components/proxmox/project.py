@@ -14,6 +14,7 @@ import pulumi_proxmoxve as proxmoxve
 
 from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
 from components.proxmox.clone_lanes import CloneLanes
+from components.proxmox.student_fleet import CREATION_ONLY
 from config.inventory import ProjectEnvironment, ProjectMachine
 
 
@@ -74,7 +75,12 @@ class Project(pulumi.ComponentResource):
             key = (machine.base.node or machine.spec.node, template) if template is not None else None
             depends = args.lanes.after(key, machine.vmid) if key is not None else []
             child = pulumi.ResourceOptions(
-                parent=self, provider=args.provider, protect=args.protect, depends_on=depends or None
+                parent=self,
+                provider=args.provider,
+                protect=args.protect,
+                depends_on=depends or None,
+                # A VM's clone source too: a new base applies to new machines only.
+                ignore_changes=CREATION_ONLY,
             )
             resource_name = f"{name}-{machine.key}"
             if machine.kind == "ct":

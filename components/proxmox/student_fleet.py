@@ -17,6 +17,11 @@ from components.proxmox.hook_script import HookSettings, file_name, render
 from config.fleet import FleetConfig, Profile
 from config.inventory import StudentMachine
 
+# Where a container came from matters at creation only: a new template or
+# archive for a profile applies to new containers, and never replaces (wipes)
+# an existing student's container.
+CREATION_ONLY = ["clone", "operatingSystem.templateFileId"]
+
 # The unprivileged default: container root is host 100000, 65536 ids.
 _BASE_IDS = (0, 100_000, 65_536)
 
@@ -160,7 +165,11 @@ class StudentFleet(pulumi.ComponentResource):
                 started=fleet.started,
                 start_on_boot=fleet.start_on_boot,
                 opts=pulumi.ResourceOptions(
-                    parent=self, provider=args.provider, protect=args.protect, depends_on=depends or None
+                    parent=self,
+                    provider=args.provider,
+                    protect=args.protect,
+                    depends_on=depends or None,
+                    ignore_changes=CREATION_ONLY,
                 ),
             )
             if key is not None:

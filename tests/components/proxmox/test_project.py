@@ -40,6 +40,7 @@ def test_vm_clones_its_template_with_cloud_init(plan: Planner) -> None:
     assert vm.inputs["disks"] == [{"interface": "scsi0", "datastoreId": "disk1", "size": 40}]
     assert vm.inputs["initialization"]["userAccount"]["username"] == "debian"
     assert vm.inputs["cpu"] == {"cores": 4, "type": "host"}
+    assert "clone" in vm.ignore_changes
 
 
 def test_one_ansible_run_per_project_with_its_group_tags_and_extravars(plan: Planner) -> None:

@@ -43,6 +43,8 @@ def test_reference_container_read_back(plan: Planner) -> None:
     assert inputs["clone"] == {"vmId": 9100, "datastoreId": "disk1"}
     assert inputs["hookScriptFileId"].startswith("local:snippets/campus-student-hook-")
     assert ct.protect is True
+    # A new template for the profile applies to new containers; it never replaces this one.
+    assert ct.ignore_changes == ["clone", "operatingSystem.templateFileId"]
     fleet = result.one(FLEET, "students")
     assert ct.parent == fleet.urn
 
