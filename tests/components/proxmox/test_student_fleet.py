@@ -198,3 +198,19 @@ def _fleet_with_other_template(limit: int) -> dict[str, Any]:
     fleet["profiles"]["other"] = {**fleet["profiles"]["desktop"], "clone": {"templateVmid": 9200}}
     fleet["macAddresses"] = {}
     return fleet
+
+
+def test_clone_lanes_refuse_clones_out_of_vmid_order() -> None:
+    from components.proxmox.clone_lanes import CloneLanes  # noqa: PLC0415
+
+    lanes = CloneLanes(limit=2)
+    marker = object()
+    assert lanes.after(("pve", 9100), 50000) == []
+    lanes.add(("pve", 9100), 50000, marker)  # pyright: ignore[reportArgumentType]
+    assert lanes.after(("pve", 9100), 50002) == [marker]
+    assert lanes.after(("pve", 9100), 50001) == []
+    assert lanes.after(("pve", 9200), 50002) == []
+    with pytest.raises(ValueError, match="must be declared in VMID order"):
+        lanes.after(("pve", 9100), 49998)
+    with pytest.raises(ValueError, match="at least 1"):
+        CloneLanes(limit=0)
