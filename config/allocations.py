@@ -24,11 +24,12 @@ from config import yamlfile
 from config.lab import VmidRange
 from config.paths import shown
 
-SECTIONS = ("students", "projects")
+SECTIONS = ("students", "projects", "reserved")
 HEADER = """\
 # VMIDs of this stack's machines: a lock file, committed. Never edit an entry by hand:
 # `python -m config.vmids --stack {stack}` adds entries for new students and project
-# machines; `--prune` frees the entries of machines that no longer exist.
+# machines; `--prune` frees the entries of machines that no longer exist. Machines
+# whose VMID is set elsewhere in the configuration go under `reserved:` (by hand).
 """
 
 
@@ -43,10 +44,13 @@ class Allocations:
 
     students: dict[str, int] = field(default_factory=dict[str, int])
     projects: dict[str, int] = field(default_factory=dict[str, int])
+    reserved: dict[str, int] = field(default_factory=dict[str, int])
+    """VMIDs of machines declared elsewhere (a GNS3 server, a template built in the range),
+    written by hand: never allocated, never pruned."""
 
     def used(self) -> set[int]:
-        """Every allocated VMID."""
-        return {*self.students.values(), *self.projects.values()}
+        """Every allocated or reserved VMID."""
+        return {*self.students.values(), *self.projects.values(), *self.reserved.values()}
 
 
 def read(path: Path) -> tuple[Allocations, list[str]]:
@@ -62,7 +66,7 @@ def read(path: Path) -> tuple[Allocations, list[str]]:
         return Allocations(), [f"{where}: expected a mapping with students: and projects:"]
     raw = cast(dict[str, Any], doc)
     problems = [
-        f"{where}: {key}: unknown section; expected {' or '.join(SECTIONS)}"
+        f"{where}: {key}: unknown section; expected {', '.join(SECTIONS)}"
         for key in raw
         if key not in SECTIONS
     ]
@@ -73,7 +77,9 @@ def read(path: Path) -> tuple[Allocations, list[str]]:
         if not isinstance(entries, dict):
             problems.append(f"{where}: {section}: expected a mapping of name to VMID")
             continue
-        target = result.students if section == "students" else result.projects
+        target = {"students": result.students, "projects": result.projects, "reserved": result.reserved}[
+            section
+        ]
         for key, value in cast(dict[Any, Any], entries).items():
             if not isinstance(value, int) or isinstance(value, bool):
                 problems.append(f"{where}: {section}.{key}: expected an integer VMID, got {value!r}")
@@ -140,7 +146,11 @@ def allocate(
     :returns: the new allocations and a line per change.
     :raises RangeExhaustedError: when the range has too few free ids.
     """
-    result = Allocations(students=dict(allocations.students), projects=dict(allocations.projects))
+    result = Allocations(
+        students=dict(allocations.students),
+        projects=dict(allocations.projects),
+        reserved=dict(allocations.reserved),
+    )
     changes: list[str] = []
     if prune:
         for table, wanted in ((result.students, set(students)), (result.projects, set(machines))):
@@ -156,7 +166,7 @@ def allocate(
             f"{len(free)} free, {wanted_count} needed; widen lab:vmidRange or free entries with --prune"
         )
     # Continue after the highest id in use, wrapping to the lowest free one at the end.
-    high = max(used, default=vmid_range.start - 1)
+    high = max((v for v in used if v in vmid_range), default=vmid_range.start - 1)
     order = [v for v in free if v > high] + [v for v in free if v < high]
     ids = iter(order)
     for table, names in ((result.students, students), (result.projects, machines)):
@@ -173,5 +183,7 @@ def write(path: Path, allocations: Allocations, stack: str) -> None:
         "students": dict(sorted(allocations.students.items(), key=lambda kv: kv[1])),
         "projects": dict(sorted(allocations.projects.items(), key=lambda kv: kv[1])),
     }
+    if allocations.reserved:
+        doc["reserved"] = dict(sorted(allocations.reserved.items(), key=lambda kv: kv[1]))
     body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
     path.write_text(HEADER.format(stack=stack) + body, encoding="utf-8")

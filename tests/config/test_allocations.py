@@ -37,6 +37,18 @@ def test_freed_ids_are_reused_only_at_the_end_of_the_range() -> None:
     assert updated.students["new"] == 100
 
 
+def test_reserved_ids_are_never_allocated_and_survive_a_prune(tmp_path: Path) -> None:
+    current = Allocations(students={"a": 100}, reserved={"gns3": 101, "template": 555})
+    updated, _ = allocate(current, RANGE, students=["b"], machines=[], prune=True)
+    assert updated.students == {"b": 102}
+    assert updated.reserved == {"gns3": 101, "template": 555}
+    path = tmp_path / "vmids.yaml"
+    write(path, updated, "prod")
+    assert read(path) == (updated, [])
+    path.write_text("students: {a: 101}\nreserved: {gns3: 101}\n")
+    assert read(path)[1] == [f"{path}: reserved.gns3: VMID 101 is also allocated to students.a"]
+
+
 def test_an_exhausted_range_is_a_clear_error() -> None:
     current = Allocations(students={f"s{i}": 100 + i for i in range(9)})
     with pytest.raises(
@@ -56,7 +68,7 @@ def test_round_trip_and_bad_files(tmp_path: Path) -> None:
     path.write_text("students: {a: 101, b: 101, c: x}\nextra: {}\n")
     _, problems = read(path)
     assert problems == [
-        f"{path}: extra: unknown section; expected students or projects",
+        f"{path}: extra: unknown section; expected students, projects, reserved",
         f"{path}: students.b: VMID 101 is also allocated to students.a",
         f"{path}: students.c: expected an integer VMID, got 'x'",
     ]
