@@ -130,6 +130,7 @@ CLASSES: dict[str, Any] = {
     "command:remote:CopyToRemote": command.remote.CopyToRemote,
     "pulumi:providers:proxmoxve": proxmoxve.Provider,
     "pulumi:providers:aws": aws.Provider,
+    "pulumi:providers:command": command.Provider,
 }
 
 

@@ -9,7 +9,7 @@ from components.proxmox.project import Project, ProjectAnsibleArgs, ProjectArgs
 from components.proxmox.student_fleet import StudentFleet, StudentFleetArgs
 from config import StackConfig
 from config.lab import LabConfig
-from stacks.providers import proxmox_provider
+from stacks.providers import command_provider, proxmox_provider
 
 DEFAULT_CLONE_CONCURRENCY = 5
 """Clones of one template at once when the stack has no fleet settings."""
@@ -34,6 +34,9 @@ def build_lab(cfg: StackConfig, lab: LabConfig) -> None:
         pulumi.export("students", fleet.machines)
 
     ansible = _project_ansible(lab)
+    # The runs' commands go through an explicit provider too, inherited from each Project.
+    runs = [env for env in inventory.projects if env.spec.ansible is not None]
+    command = command_provider(f"{cfg.stack}-projects-command") if ansible is not None and runs else None
     workspaces: dict[str, proxmoxve.PoolLegacy] = {}
     projects: dict[str, object] = {}
     for env in inventory.projects:
@@ -55,6 +58,7 @@ def build_lab(cfg: StackConfig, lab: LabConfig) -> None:
                 protect=cfg.is_prod,
                 ansible=ansible,
             ),
+            opts=pulumi.ResourceOptions(providers=[command] if command is not None else None),
         )
         projects[env.name] = project.machines
     if projects:

@@ -8,6 +8,7 @@ redirect a stack.
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 
 from config.cloud import CloudConfig
@@ -50,3 +51,8 @@ def aws_provider(name: str, cloud: CloudConfig, *, project: str, stack: str) -> 
     """The AWS provider for the stack's region, tagging everything it creates."""
     tags = {"project": project, "stack": stack, "managed-by": "pulumi", **cloud.tags}
     return aws.Provider(name, region=cloud.region, default_tags={"tags": tags})
+
+
+def command_provider(name: str) -> command.Provider:
+    """The provider of the Ansible runs' commands: nothing to configure, explicit all the same."""
+    return command.Provider(name)
