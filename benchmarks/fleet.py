@@ -143,16 +143,31 @@ def _snake(key: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
 
 
-def _literal(value: Any, *, top: bool = False) -> Any:
+class _Secret:
+    """Where a secret goes: the Output is made inside the run, as a program would."""
+
+
+def _literal(value: Any, secrets: list[bool], *, top: bool = False) -> Any:
     """A recorded input back as the literal a hand-written program would pass."""
     if value == SECRET:
-        return pulumi.Output.secret(SECRET)
+        secrets.append(True)
+        return _Secret()
     if isinstance(value, dict):
         if set(value) == {"archive"}:  # pyright: ignore[reportUnknownArgumentType]
             return pulumi.FileArchive(str(value["archive"]["path"]))  # pyright: ignore[reportUnknownArgumentType]
-        return {(_snake(k) if not top else k): _literal(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        return {(_snake(k) if not top else k): _literal(v, secrets) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
     if isinstance(value, list):
-        return [_literal(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return [_literal(v, secrets) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, _Secret):
+        return pulumi.Output.secret(SECRET)
+    if isinstance(value, dict):
+        return {k: _reveal(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return [_reveal(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
     return value
 
 
@@ -168,11 +183,26 @@ def _provider_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def bare_program(records: list[Registered]) -> Callable[[], None]:
-    """A program registering exactly `records` with the SDK classes and literal values."""
+    """A program registering exactly `records` with the SDK classes and literal values.
+
+    The literals are prepared here, before the program runs, as they would be
+    written in a hand-written program's source.
+    """
+    prepared: list[tuple[Registered, Any, dict[str, Any], bool]] = []
+    for r in records:
+        cls = CLASSES.get(r.type)
+        secrets: list[bool] = []
+        if cls is not None:
+            inputs = _provider_inputs(r.inputs) if r.type.startswith("pulumi:providers:") else r.inputs
+            accepted = _parameters(cls)
+            kwargs = {_snake(k): _literal(v, secrets) for k, v in inputs.items() if _snake(k) in accepted}
+        else:
+            kwargs = _literal(r.inputs, secrets, top=True)
+        prepared.append((r, cls, kwargs, bool(secrets)))
 
     def program() -> None:
         made: dict[str, pulumi.Resource] = {}
-        for r in records:
+        for r, cls, kwargs, has_secret in prepared:
             parent = made.get(r.parent) if r.parent else None
             provider = made.get(r.provider.rsplit("::", 1)[0]) if r.provider else None
             depends = [made[u] for u in r.depends_on if u in made]
@@ -182,29 +212,26 @@ def bare_program(records: list[Registered]) -> Callable[[], None]:
                 depends_on=depends or None,
                 protect=r.protect,
             )
-            cls = CLASSES.get(r.type)
+            values = _reveal(kwargs) if has_secret else kwargs
             if cls is not None:
-                accepted = _parameters(cls)
-                inputs = _provider_inputs(r.inputs) if r.type.startswith("pulumi:providers:") else r.inputs
-                kwargs = {_snake(k): _literal(v) for k, v in inputs.items()}
-                made[r.urn] = cls(r.name, opts=opts, **{k: v for k, v in kwargs.items() if k in accepted})
+                made[r.urn] = cls(r.name, opts=opts, **values)
             elif r.custom:
-                made[r.urn] = pulumi.CustomResource(r.type, r.name, _literal(r.inputs, top=True), opts)
+                made[r.urn] = pulumi.CustomResource(r.type, r.name, values, opts)
             else:
                 made[r.urn] = pulumi.ComponentResource(r.type, r.name, None, opts)
 
     return program
 
 
-def bare(base: StackFile, records: list[Registered]) -> PlanResult:
-    """The SDK alone registering the same resources, under the same mocks and harness."""
+def bare(base: StackFile, program: Callable[[], None]) -> PlanResult:
+    """The SDK alone registering the same resources (`bare_program`), under the same mocks and harness."""
     return run_program(
         project=base.project,
         stack=STACK,
         config={},
         secret_keys=[],
         mocks=PlanMocks(stack=STACK),
-        program=bare_program(records),
+        program=program,
     )
 
 
@@ -249,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         # Interleaved, so both see the same machine load and the same process state.
         for _ in range(args.runs):
             plan_t, planned = timed(lambda: plan(base, changes))
-            records = planned.resources
-            bare_t, registered = timed(lambda: bare(base, records))  # noqa: B023 (called at once)
+            program = bare_program(planned.resources)
+            bare_t, registered = timed(lambda: bare(base, program))  # noqa: B023 (called at once)
             plans.append(plan_t)
             bares.append(bare_t)
         assert planned is not None and registered is not None

@@ -50,9 +50,14 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
     """Raw rows; raises ValueError with a sentence on unreadable files."""
     if not path.is_file():
         raise ValueError("no such file; lab:roster is relative to the repository root")
-    text = path.read_text(encoding="utf-8")
+    # utf-8-sig: spreadsheet exports start with a byte-order mark.
+    text = path.read_text(encoding="utf-8-sig")
     if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
+        lines = text.splitlines()
+        # French spreadsheets export with `;`; the header says which one the file uses.
+        header_line = lines[0] if lines else ""
+        delimiter = max(",;\t", key=header_line.count)
+        reader = csv.DictReader(lines, delimiter=delimiter)
         header = tuple(reader.fieldnames or ())
         if set(header) != set(FIELDS):
             raise ValueError(f"CSV header is {','.join(header)}; expected {','.join(FIELDS)}")

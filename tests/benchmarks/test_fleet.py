@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks.fleet import STACK, bare, generate_roster, plan, prepare
+from benchmarks.fleet import STACK, bare, bare_program, generate_roster, plan, prepare
 from config.allocations import read
 from config.fleet import FleetConfig
 from config.roster import load_roster
@@ -32,7 +32,7 @@ def test_the_generated_roster_is_valid_and_fits_the_range(tmp_path: Path) -> Non
 def test_the_bare_program_registers_exactly_what_the_plan_does(tmp_path: Path) -> None:
     base = read_stack_file(ROOT, STACK)
     planned = plan(base, prepare(tmp_path, 12))
-    registered = bare(base, planned.resources)
+    registered = bare(base, bare_program(planned.resources))
     assert sorted(r.urn for r in registered.resources) == sorted(r.urn for r in planned.resources)
     assert {r.urn: r.inputs for r in registered.resources} == {r.urn: r.inputs for r in planned.resources}
     assert {r.urn: r.depends_on for r in registered.resources} == {

@@ -121,3 +121,14 @@ def test_colliding_macs_need_an_explicit_address(
     rows = [student("alice", uid=600_000_001), student("bob", uid=600_000_002)]
     message = _problems(plan, write_roster(tmp_path / "r.yaml", rows))
     assert "logins 'alice' and 'bob' derive the same MAC BC:24:11:00:00:01" in message
+
+
+def test_a_spreadsheet_export_with_a_bom_and_semicolons_is_read(plan: Planner, tmp_path: Path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_bytes(
+        "login;name;uid;group;profile\r\nbob;Bob Élève;600000002;sio1;base\r\n".encode("utf-8-sig")
+    )
+    message = _problems(plan, roster)
+    # The row is valid: only its VMID allocation is missing.
+    assert "students: no VMID for bob;" in message
+    assert "r.csv" not in message
