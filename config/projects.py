@@ -224,9 +224,10 @@ def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | Non
             problems += _machine_problems(where, kind, index, machine, known)
     if not seen:
         problems.append(f"{where}: ct, vm: the project declares no machine")
-    if spec.ansible is not None and not spec.ansible.playbook.startswith(f"{ANSIBLE_DIR}/"):
+    playbook = Path(spec.ansible.playbook) if spec.ansible is not None else None
+    if playbook is not None and (playbook.parts[:1] != (ANSIBLE_DIR,) or ".." in playbook.parts):
         problems.append(
-            f"{where}: ansible.playbook: {spec.ansible.playbook!r} is outside {ANSIBLE_DIR}/, "
+            f"{where}: ansible.playbook: {str(playbook)!r} is outside {ANSIBLE_DIR}/, "
             "the tree copied to the provisioner"
         )
     elif spec.ansible is not None and not (known.root / spec.ansible.playbook).is_file():

@@ -96,6 +96,11 @@ def test_a_good_file_only_lacks_its_vmids(plan: Planner, tmp_path: Path) -> None
             "playbooks/x.yml",
             "bad.yaml: ansible.playbook: 'playbooks/x.yml' is outside ansible/",
         ),
+        (
+            "ansible.playbook",
+            "ansible/../Makefile.yml",
+            "bad.yaml: ansible.playbook: 'ansible/../Makefile.yml' is outside ansible/",
+        ),
         ("ansible.group", "web-1", "bad.yaml: ansible.group: String should match pattern"),
         ("ct", [], "bad.yaml: ct, vm: the project declares no machine"),
     ],
