@@ -33,7 +33,8 @@ class ProjectAnsibleArgs:
     provisioner: SshEndpoint | None = None
     """The host with Ansible installed (remote mode)."""
     source_dir: str = "ansible"
-    """The playbook tree; project playbook paths are relative to the repository and start with it."""
+    """The playbook tree; project playbook paths are relative to the repository and start with it;
+    default `ansible`."""
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,9 @@ class ProjectArgs:
     lanes: CloneLanes
     """Clone chains shared with the student fleet."""
     protect: bool = False
-    """Protect the machines (prod)."""
+    """Protect the machines (prod); default False."""
     ansible: ProjectAnsibleArgs | None = None
-    """Run the project file's `ansible` section, once over all its machines; None: never run it."""
+    """Run the project file's `ansible` section, once over all its machines; default None: never run it."""
 
 
 class Project(pulumi.ComponentResource):

@@ -47,9 +47,9 @@ class StudentFleetArgs:
     lanes: CloneLanes
     """Clone chains shared with other cloning components (see `clone_lanes`)."""
     protect: bool = False
-    """Protect the containers (prod)."""
+    """Protect the containers and the template download (prod); default False."""
     extra_tags: Sequence[str] = field(default_factory=tuple[str, ...])
-    """Tags added to every container besides the group and the year."""
+    """Tags added to every container besides the group and the year; default none."""
 
 
 class StudentFleet(pulumi.ComponentResource):
