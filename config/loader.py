@@ -16,6 +16,7 @@ from config.charts import RELEASES
 from config.cloud import CloudConfig
 from config.cost import CostConfig
 from config.errors import ConfigError
+from config.inventory import LabInventory, load_lab_inventory
 from config.lab import LabConfig
 from config.platform import PlatformConfig
 from config.stack import StackConfig
@@ -90,11 +91,13 @@ def load_stack_config(
     stack: str,
     raw: Mapping[str, Any],
     secret_keys: Iterable[str] = (),
+    require_vmids: bool = True,
 ) -> StackConfig:
     """Validate a stack's raw configuration.
 
     :param raw: `namespace:key` to value, as the engine passes it.
     :param secret_keys: the keys the engine marks secret (`secure:` in the stack file).
+    :param require_vmids: refuse machines without a VMID allocation (off for `python -m config.vmids`).
     :raises ConfigError: with every problem found, before any resource exists.
     """
     secrets = set(secret_keys)
@@ -141,9 +144,6 @@ def load_stack_config(
         values, value_problems = load_release_values(stack, list(RELEASES))
         problems.extend(value_problems)
         platform = platform.model_copy(update={"release_values": values})
-
-    if problems:
-        raise ConfigError(stack, problems)
     lab = parts["lab"]
     cloud = parts["cloud"]
     assert lab is None or isinstance(lab, LabConfig)
@@ -151,4 +151,18 @@ def load_stack_config(
     assert platform is None or isinstance(platform, PlatformConfig)
     cost = parts["cost"]
     assert cost is None or isinstance(cost, CostConfig)
-    return StackConfig(project=project, stack=stack, lab=lab, cloud=cloud, platform=platform, cost=cost)
+    inventory = LabInventory(students=(), projects=())
+    if lab is not None:
+        inventory, found = load_lab_inventory(stack, lab, require_vmids=require_vmids)
+        problems += found
+    if problems:
+        raise ConfigError(stack, problems)
+    return StackConfig(
+        project=project,
+        stack=stack,
+        lab=lab,
+        cloud=cloud,
+        platform=platform,
+        cost=cost,
+        inventory=inventory,
+    )

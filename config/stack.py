@@ -1,9 +1,10 @@
 """The whole, validated configuration of one stack."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from config.cloud import CloudConfig
 from config.cost import CostConfig
+from config.inventory import LabInventory
 from config.lab import LabConfig
 from config.platform import PlatformConfig
 
@@ -24,6 +25,8 @@ class StackConfig:
     """The platform's Helm releases on the cloud's cluster, or None when absent or disabled."""
     cost: CostConfig | None = None
     """Currency, budget and alerts, or None when no `cost:` key is set."""
+    inventory: LabInventory = field(default_factory=lambda: LabInventory(students=(), projects=()))
+    """The lab's students and project machines, read from the roster and project files."""
 
     @property
     def is_prod(self) -> bool:

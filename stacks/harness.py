@@ -43,6 +43,8 @@ class Registered:
     """The id the mocks gave the resource (what a stack policy sees as `props["id"]`)."""
     dependencies: list[str] = field(default_factory=list[str])
     """All dependencies, implicit (through inputs) and explicit, expanded to resources."""
+    ignore_changes: list[str] = field(default_factory=list[str])
+    """Property paths the engine ignores in diffs (`ResourceOptions.ignore_changes`), as sent."""
 
 
 @dataclass
@@ -130,6 +132,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 provider=request.provider or None,
                 id=id_ or "",
                 dependencies=sorted(request.dependencies),
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)

@@ -7,13 +7,19 @@ import pulumi_proxmoxve as proxmoxve
 from pydantic import HttpUrl
 
 from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
+from components.proxmox.clone_lanes import CloneLanes
 from components.proxmox.cloud_init import AdminUser
 from components.proxmox.gns3_server import Gns3Server, Gns3ServerArgs
+from components.proxmox.project import Project, ProjectAnsibleArgs, ProjectArgs
+from components.proxmox.student_fleet import StudentFleet, StudentFleetArgs
 from components.proxmox.template import UbuntuTemplate, UbuntuTemplateArgs
 from config import StackConfig
 from config.gns3 import Gns3Config
 from config.lab import LabConfig
 from stacks.providers import command_provider, proxmox_provider
+
+DEFAULT_CLONE_CONCURRENCY = 5
+"""Clones of one template at once when the stack has no fleet settings."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ def build_lab(cfg: StackConfig, lab: LabConfig) -> Lab:
     """Declare the lab's resources through one explicit Proxmox provider."""
     provider = proxmox_provider(f"{cfg.stack}-proxmox", lab)
     gns3 = build_gns3(cfg, lab, lab.gns3, provider) if lab.gns3 is not None else None
+    build_fleet_and_projects(cfg, lab, provider)
     return Lab(gns3=gns3)
 
 
@@ -150,3 +157,73 @@ def build_gns3(
         },
     )
     return Gns3Deployment(server=server, playbook=playbook)
+
+
+def build_fleet_and_projects(cfg: StackConfig, lab: LabConfig, provider: proxmoxve.Provider) -> None:
+    """The students' containers and the project environments, sharing the clone lanes."""
+    inventory = cfg.inventory
+    lanes = CloneLanes(lab.fleet.clone_concurrency if lab.fleet is not None else DEFAULT_CLONE_CONCURRENCY)
+    if lab.fleet is not None and inventory.students:
+        fleet = StudentFleet(
+            "students",
+            StudentFleetArgs(
+                students=inventory.students,
+                fleet=lab.fleet,
+                provider=provider,
+                lanes=lanes,
+                protect=cfg.is_prod,
+            ),
+        )
+        pulumi.export("students", fleet.machines)
+
+    ansible = _project_ansible(lab)
+    # The runs' commands go through an explicit provider too, inherited from each Project.
+    runs = [env for env in inventory.projects if env.spec.ansible is not None]
+    command = command_provider(f"{cfg.stack}-projects-command") if ansible is not None and runs else None
+    workspaces: dict[str, proxmoxve.PoolLegacy] = {}
+    projects: dict[str, object] = {}
+    for env in inventory.projects:
+        workspace = env.spec.workspace
+        if workspace not in workspaces:
+            workspaces[workspace] = proxmoxve.PoolLegacy(
+                f"workspace-{workspace}",
+                pool_id=workspace,
+                comment=f"Project workspace {workspace}",
+                opts=pulumi.ResourceOptions(provider=provider),
+            )
+        project = Project(
+            f"project-{env.name}",
+            ProjectArgs(
+                project=env,
+                pool_id=workspaces[workspace].pool_id,
+                provider=provider,
+                lanes=lanes,
+                protect=cfg.is_prod,
+                ansible=ansible,
+            ),
+            opts=pulumi.ResourceOptions(providers=[command] if command is not None else None),
+        )
+        projects[env.name] = project.machines
+    if projects:
+        pulumi.export("projects", projects)
+
+
+def _project_ansible(lab: LabConfig) -> ProjectAnsibleArgs | None:
+    settings = lab.project_ansible
+    if settings is None or lab.project_ansible_target_key is None:
+        return None
+    provisioner = None
+    if settings.provisioner is not None and lab.project_ansible_provisioner_key is not None:
+        provisioner = SshEndpoint(
+            host=settings.provisioner.host,
+            user=settings.provisioner.user,
+            port=settings.provisioner.port,
+            private_key=pulumi.Output.secret(lab.project_ansible_provisioner_key.get_secret_value()),
+        )
+    return ProjectAnsibleArgs(
+        target_private_key=pulumi.Output.secret(lab.project_ansible_target_key.get_secret_value()),
+        target_user=settings.target_user,
+        vm_user=settings.vm_user,
+        mode=settings.mode,
+        provisioner=provisioner,
+    )

@@ -41,3 +41,17 @@ def _download(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, 
     datastore = inputs.get("datastoreId", "local")
     file_name = str(inputs.get("fileName") or name)
     return f"{datastore}:{inputs.get('contentType', 'iso')}/{file_name}", {"size": 614_465_536}
+
+
+@resource("proxmoxve:download/fileLegacy:FileLegacy")
+def _download_legacy(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # The node names the file after the URL's last path segment unless told otherwise.
+    datastore = inputs.get("datastoreId", "local")
+    content = inputs.get("contentType", "vztmpl")
+    file_name = str(inputs.get("fileName") or str(inputs.get("url", name)).rsplit("/", 1)[-1])
+    return f"{datastore}:{content}/{file_name}", {"fileName": file_name, "size": 126_000_000}
+
+
+@resource("proxmoxve:index/poolLegacy:PoolLegacy")
+def _pool(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    return str(inputs.get("poolId", name)), {"members": []}

@@ -1,0 +1,226 @@
+"""`campus:proxmox:Project`: the machines of one project file.
+
+Containers (`ct`) and QEMU VMs (`vm`) with static addresses and the project's
+SSH keys, in the project's workspace pool. Clones of a template share the
+stack's clone lanes with the student fleet.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pulumi
+import pulumi_proxmoxve as proxmoxve
+
+from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
+from components.proxmox.clone_lanes import CloneLanes
+from components.proxmox.student_fleet import CREATION_ONLY
+from config.inventory import ProjectEnvironment, ProjectMachine
+
+
+@dataclass(frozen=True)
+class ProjectAnsibleArgs:
+    """How the project's `ansible` section runs (from `lab:projectAnsible`)."""
+
+    target_private_key: pulumi.Input[str]
+    """Secret. Logs Ansible in to the project's machines."""
+    target_user: str = "root"
+    """User on containers (their keys are root's); default root."""
+    vm_user: str = "debian"
+    """Cloud-init user on VMs, created with the project's keys; default debian."""
+    mode: Literal["remote", "local"] = "remote"
+    """Where ansible-playbook runs; default remote (on `provisioner`)."""
+    provisioner: SshEndpoint | None = None
+    """The host with Ansible installed (remote mode)."""
+    source_dir: str = "ansible"
+    """The playbook tree; project playbook paths are relative to the repository and start with it;
+    default `ansible`."""
+
+
+@dataclass(frozen=True)
+class ProjectArgs:
+    """Arguments of `Project`."""
+
+    project: ProjectEnvironment
+    """The project file, resolved (machines with their VMIDs, bases and keys)."""
+    pool_id: pulumi.Input[str]
+    """Proxmox pool of the project's workspace."""
+    provider: proxmoxve.Provider
+    """The stack's explicit Proxmox provider."""
+    lanes: CloneLanes
+    """Clone chains shared with the student fleet."""
+    protect: bool = False
+    """Protect the machines (prod); default False."""
+    ansible: ProjectAnsibleArgs | None = None
+    """Run the project file's `ansible` section, once over all its machines; default None: never run it."""
+
+
+class Project(pulumi.ComponentResource):
+    """One project environment's machines."""
+
+    machines: dict[str, dict[str, str | int]]
+    """Hostname to `{vmid, node, address, kind}`."""
+    resources: dict[str, proxmoxve.ContainerLegacy | proxmoxve.VmLegacy]
+    """Hostname to its container or VM resource."""
+    playbook: AnsiblePlaybook | None
+    """The project's one Ansible run, when its file has an `ansible` section."""
+
+    def __init__(self, name: str, args: ProjectArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("campus:proxmox:Project", name, None, opts)
+        project = args.project
+        tags = sorted({project.name, project.spec.cluster.lower()})
+        self.machines = {}
+        self.resources = {}
+        for machine in sorted(project.machines, key=lambda m: m.vmid):
+            template = machine.base.template_vmid
+            key = (machine.base.node or machine.spec.node, template) if template is not None else None
+            depends = args.lanes.after(key, machine.vmid) if key is not None else []
+            child = pulumi.ResourceOptions(
+                parent=self,
+                provider=args.provider,
+                protect=args.protect,
+                depends_on=depends or None,
+                # A VM's clone source too: a new base applies to new machines only.
+                ignore_changes=CREATION_ONLY,
+            )
+            resource_name = f"{name}-{machine.key}"
+            if machine.kind == "ct":
+                created: proxmoxve.ContainerLegacy | proxmoxve.VmLegacy = _container(
+                    resource_name, machine, args.pool_id, tags, child
+                )
+            else:
+                vm_user = args.ansible.vm_user if args.ansible is not None else None
+                created = _vm(resource_name, machine, args.pool_id, tags, child, user=vm_user)
+            if key is not None:
+                args.lanes.add(key, machine.vmid, created)
+            self.resources[machine.key] = created
+            self.machines[machine.key] = {
+                "kind": machine.kind,
+                "vmid": machine.vmid,
+                "node": machine.spec.node,
+                "address": str(machine.spec.ip.ip),
+            }
+        self.playbook = None
+        run = project.spec.ansible
+        if run is not None and args.ansible is not None:
+            self.playbook = _playbook(f"{name}-ansible", args, self)
+        self.register_outputs({"machines": self.machines})
+
+
+def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
+    project, settings, run = args.project, args.ansible, args.project.spec.ansible
+    assert settings is not None and run is not None
+    hosts: list[InventoryHost] = []
+    for machine in sorted(project.machines, key=lambda m: m.key):
+        address = str(machine.spec.ip.ip)
+        # Through the machine's id: the run waits for the machine to exist.
+        created = parent.resources[machine.key].id.apply(lambda _, a=address: a)
+        variables = {"ansible_user": settings.vm_user} if machine.kind == "vm" else {}
+        hosts.append(InventoryHost(name=machine.key, address=created, variables=variables))
+    return AnsiblePlaybook(
+        name,
+        AnsiblePlaybookArgs(
+            playbook=Path(run.playbook).relative_to(settings.source_dir).as_posix(),
+            groups={run.group: hosts},
+            target_user=settings.target_user,
+            target_private_key=settings.target_private_key,
+            mode=settings.mode,
+            provisioner=settings.provisioner,
+            tags=tuple(run.tags),
+            extra_vars=dict(run.extravars),
+            # Containers have no cloud-init; waiting for it only makes sense when every machine is a VM.
+            wait_for_cloud_init=not project.spec.ct,
+            source_dir=settings.source_dir,
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def _container(
+    name: str,
+    machine: ProjectMachine,
+    pool_id: pulumi.Input[str],
+    tags: list[str],
+    opts: pulumi.ResourceOptions,
+) -> proxmoxve.ContainerLegacy:
+    spec, base = machine.spec, machine.base
+    clone: proxmoxve.ContainerLegacyCloneArgsDict | None = None
+    os: proxmoxve.ContainerLegacyOperatingSystemArgsDict | None = None
+    if base.template_vmid is not None:
+        clone = {"vm_id": base.template_vmid, "datastore_id": spec.storage}
+        if base.node is not None:
+            clone["node_name"] = base.node
+    elif base.volume_id is not None:
+        os = {"template_file_id": base.volume_id, "type": base.os_type}
+    return proxmoxve.ContainerLegacy(
+        name,
+        node_name=spec.node,
+        vm_id=machine.vmid,
+        description=spec.description,
+        tags=tags,
+        pool_id=pool_id,
+        unprivileged=True,
+        features={"nesting": True},
+        cpu={"cores": spec.cores},
+        memory={"dedicated": spec.memory},
+        disk={"datastore_id": spec.storage, "size": spec.rootfs},
+        network_interfaces=[{"name": "eth0", "bridge": spec.net0}],
+        initialization={
+            "hostname": spec.hostname,
+            "ip_configs": [{"ipv4": {"address": str(spec.ip), "gateway": str(spec.gw)}}],
+            "user_account": {"keys": list(machine.keys)},
+        },
+        clone=clone,
+        operating_system=os,
+        started=True,
+        start_on_boot=True,
+        opts=opts,
+    )
+
+
+def _vm(
+    name: str,
+    machine: ProjectMachine,
+    pool_id: pulumi.Input[str],
+    tags: list[str],
+    opts: pulumi.ResourceOptions,
+    *,
+    user: str | None,
+) -> proxmoxve.VmLegacy:
+    spec, base = machine.spec, machine.base
+    if base.template_vmid is None:
+        raise ValueError(f"vm {spec.hostname}: base {spec.base!r} has no templateVmid to clone")
+    clone: proxmoxve.VmLegacyCloneArgsDict = {
+        "vm_id": base.template_vmid,
+        "full": True,
+        "datastore_id": spec.storage,
+        "retries": 3,
+    }
+    if base.node is not None:
+        clone["node_name"] = base.node
+    account: proxmoxve.VmLegacyInitializationUserAccountArgsDict = {"keys": list(machine.keys)}
+    if user is not None:
+        account["username"] = user
+    return proxmoxve.VmLegacy(
+        name,
+        name=spec.hostname,
+        node_name=spec.node,
+        vm_id=machine.vmid,
+        description=spec.description,
+        tags=tags,
+        pool_id=pool_id,
+        clone=clone,
+        agent={"enabled": True},
+        cpu={"cores": spec.cores, "type": "host"},
+        memory={"dedicated": spec.memory},
+        disks=[{"interface": "scsi0", "datastore_id": spec.storage, "size": spec.rootfs}],
+        network_devices=[{"bridge": spec.net0, "model": "virtio"}],
+        initialization={
+            "datastore_id": spec.storage,
+            "ip_configs": [{"ipv4": {"address": str(spec.ip), "gateway": str(spec.gw)}}],
+            "user_account": account,
+        },
+        on_boot=True,
+        started=True,
+        opts=opts,
+    )

@@ -1,0 +1,151 @@
+"""`lab:fleet`: how the per-student LXC containers are built (profiles, homes, first boot)."""
+
+from ipaddress import IPv4Address, IPv4Interface
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from config.base import Model
+
+# Proxmox accepts these characters in pool ids and tags; a group name is used as both.
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+TAG_PATTERN = r"^[a-z0-9_][a-z0-9_.+-]*$"
+
+
+class CloneSource(Model):
+    """Clone a prepared container template (e.g. one with a graphical desktop)."""
+
+    template_vmid: int = Field(ge=100, le=999_999_999)
+    """VMID of the template container on `node` (or on the fleet's node)."""
+    node: str | None = None
+    """Node holding the template; default: the fleet's node."""
+    full: bool = True
+    """Full clone (any storage). `false` asks for a linked clone (copy-on-write storage only)."""
+
+
+class DownloadSource(Model):
+    """Download a container template archive to a node's datastore."""
+
+    url: str = Field(pattern=r"^https?://\S+\.tar\.(zst|xz|gz)$")
+    """Archive URL, e.g. Proxmox's `debian-12-standard_12.12-1_amd64.tar.zst`."""
+    datastore: str = "local"
+    """Datastore with `vztmpl` content enabled."""
+    checksum: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    """SHA-256 of the archive; checked by the node after the download when set."""
+
+
+class TemplateSource(Model):
+    """Create from a plain container template archive: an existing volume, or one downloaded."""
+
+    volume_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+:vztmpl/\S+$")
+    """Existing template volume, `storage:vztmpl/file.tar.zst`."""
+    download: DownloadSource | None = None
+    """Download the archive to the fleet's node instead."""
+    os_type: Literal["debian", "ubuntu", "alpine", "archlinux", "centos", "fedora", "unmanaged"] = "debian"
+    """Distribution of the archive, for Proxmox's setup scripts."""
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if (self.volume_id is None) == (self.download is None):
+            raise ValueError("set exactly one of volumeId and download")
+        return self
+
+
+class Profile(Model):
+    """A kind of student container: its size and where its root filesystem comes from."""
+
+    cores: int = Field(ge=1, le=512)
+    memory: int = Field(ge=64)
+    """Memory in MiB."""
+    swap: int = Field(default=512, ge=0)
+    """Swap in MiB."""
+    disk_size: int = Field(ge=1)
+    """Root filesystem size in GB."""
+    datastore: str = Field(min_length=1)
+    """Datastore of the root filesystem, e.g. `disk1`."""
+    bridge: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    """Bridge of `eth0`, e.g. `vibr285`."""
+    vlan: int | None = Field(default=None, ge=1, le=4094)
+    clone: CloneSource | None = None
+    """Clone a prepared template (the `desktop` profile)."""
+    template: TemplateSource | None = None
+    """Build from a plain template archive (the `base` profile)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.clone is None) == (self.template is None):
+            raise ValueError("set exactly one source: clone (a prepared template) or template (an archive)")
+        return self
+
+
+class HomeMount(Model):
+    """The student's NFS home, mounted on the node and bind-mounted into the container."""
+
+    host_path: str = Field(default="/mnt/nfs/home/{login}", pattern=r"^/\S*\{login\}\S*$")
+    """Path on the node; `{login}` is replaced."""
+    path: str = Field(default="/home/{login}", pattern=r"^/\S*/\{login\}$")
+    """Path inside the container, ending in `/{login}` (the hook script reads the owner from it)."""
+
+
+class IdRange(Model):
+    """The directory's UIDs/GIDs, mapped one to one into every container."""
+
+    start: int = Field(default=600_000_000, ge=65_536)
+    size: int = Field(default=999_999_999, ge=1)
+
+    @property
+    def end(self) -> int:
+        """Last id of the range."""
+        return self.start + self.size - 1
+
+
+class StaticAddress(Model):
+    """A fixed address for one student instead of DHCP."""
+
+    address: IPv4Interface
+    """Address with prefix, e.g. `10.28.5.40/24`."""
+    gateway: IPv4Address
+
+
+class FirstBoot(Model):
+    """What the hook script does on a container's first start."""
+
+    snippets_datastore: str = "local"
+    """Datastore with `snippets` content enabled, where the hook script is uploaded."""
+    packages: list[str] = Field(default_factory=list[str])
+    """Extra Debian packages installed on first boot."""
+    realm: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+$")
+    """Directory domain joined with `realm join` (sssd); none: no join."""
+    join_user: str = "pve-join"
+    """Directory account allowed to join machines."""
+    join_password_file: str = Field(default="/root/.campus/realm-join.password", pattern=r"^/\S+$")
+    """File on the node holding the join password (never in the script or the state)."""
+
+
+class FleetConfig(Model):
+    """`lab:fleet`: everything the student containers share."""
+
+    node: str = Field(min_length=1)
+    """Proxmox node the containers live on."""
+    year: str = Field(pattern=TAG_PATTERN)
+    """School year tag on every container, e.g. `2026`."""
+    profiles: dict[str, Profile] = Field(min_length=1)
+    """Profiles by name (e.g. `desktop`, `base`); a student's `profile` names one."""
+    homes: HomeMount = Field(default_factory=HomeMount)
+    directory_ids: IdRange = Field(default_factory=IdRange)
+    """Directory UIDs/GIDs mapped one to one (the reference `lxc.idmap: u 600000000 ...`)."""
+    mac_prefix: str = Field(default="BC:24:11", pattern=r"^[0-9A-F]{2}:[0-9A-F]{2}:[0-9A-F]{2}$")
+    """First three bytes of every derived MAC address (Proxmox's own prefix by default)."""
+    clone_concurrency: int = Field(default=5, ge=1, le=100)
+    """At most this many clones of one template run at once (template lock)."""
+    started: bool = True
+    """Start the containers."""
+    start_on_boot: bool = True
+    """Start them when the node boots."""
+    pool_prefix: str = Field(default="students-", pattern=r"^[A-Za-z0-9_.-]*$")
+    """Each group gets a Proxmox pool `<poolPrefix><group>`."""
+    mac_addresses: dict[str, str] = Field(default_factory=dict[str, str])
+    """Login to an explicit MAC address, for the rare login whose derived one collides."""
+    static_addresses: dict[str, StaticAddress] = Field(default_factory=dict[str, StaticAddress])
+    """Login to fixed address; everyone else uses DHCP."""
+    first_boot: FirstBoot = Field(default_factory=FirstBoot)

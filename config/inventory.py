@@ -1,0 +1,180 @@
+"""The lab's machines, resolved from the roster, project files and VMID allocations.
+
+Everything a component needs, validated and joined: a student with its VMID,
+hostname and MAC address; a project machine with its VMID, base and keys.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from config.allocations import Allocations, check, default_path, read
+from config.fleet import FleetConfig
+from config.lab import LabConfig
+from config.paths import ROOT, resolve
+from config.projects import LoadedProject, Machine, Project, ProjectBase, ProjectContext, load_projects
+from config.roster import Student, hostname_for, load_roster
+
+
+def mac_for(login: str, prefix: str) -> str:
+    """A MAC address derived from the login: the same on every run and every node."""
+    digest = hashlib.sha256(login.encode()).digest()
+    return prefix + "".join(f":{b:02X}" for b in digest[:3])
+
+
+@dataclass(frozen=True)
+class StudentMachine:
+    """One student's container, fully resolved."""
+
+    student: Student
+    vmid: int
+    hostname: str
+    mac: str
+
+
+@dataclass(frozen=True)
+class ProjectMachine:
+    """One machine of a project, fully resolved."""
+
+    kind: Literal["ct", "vm"]
+    spec: Machine
+    vmid: int
+    base: ProjectBase
+    keys: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """Stable key within the project (its hostname)."""
+        return self.spec.hostname
+
+
+@dataclass(frozen=True)
+class ProjectEnvironment:
+    """One project file, fully resolved."""
+
+    name: str
+    source: str
+    spec: Project
+    machines: tuple[ProjectMachine, ...]
+
+
+@dataclass(frozen=True)
+class LabInventory:
+    """Students and projects of the stack."""
+
+    students: tuple[StudentMachine, ...]
+    projects: tuple[ProjectEnvironment, ...]
+
+
+def projects_dir(stack: str) -> str:
+    """Where a stack's project files live."""
+    return f"config/projects/{stack}"
+
+
+def _students(lab: LabConfig) -> tuple[list[Student], list[str]]:
+    if lab.roster is None:
+        return [], []
+    if lab.fleet is None:
+        return [], ["lab:fleet: missing; lab:roster needs the fleet's profiles and node"]
+    return load_roster(resolve(lab.roster), lab.fleet)
+
+
+def _macs(students: list[Student], fleet: FleetConfig) -> tuple[dict[str, str], list[str]]:
+    macs: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    problems: list[str] = []
+    for student in students:
+        mac = fleet.mac_addresses.get(student.login) or mac_for(student.login, fleet.mac_prefix)
+        if mac in owners:
+            problems.append(
+                f"lab:fleet.macAddresses: logins {owners[mac]!r} and {student.login!r} derive the same MAC "
+                f"{mac}; give one of them an explicit address in lab:fleet.macAddresses"
+            )
+        owners[mac] = student.login
+        macs[student.login] = mac
+    for login in fleet.static_addresses:
+        if login not in macs:
+            problems.append(f"lab:fleet.staticAddresses.{login}: no such login in the roster")
+    return macs, problems
+
+
+def load_lab_inventory(
+    stack: str, lab: LabConfig, *, require_vmids: bool = True
+) -> tuple[LabInventory, list[str]]:
+    """Read and join the lab's data files; the problems name file, row or machine, and key."""
+    students, problems = _students(lab)
+    macs: dict[str, str] = {}
+    if lab.fleet is not None:
+        macs, found = _macs(students, lab.fleet)
+        problems += found
+    context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
+    projects, found = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
+    problems += found
+    if lab.project_ansible is None:
+        problems += [
+            f"lab:projectAnsible: missing; {p.source} has an ansible section to run"
+            for p in projects
+            if p.spec.ansible is not None
+        ]
+    path = resolve(lab.vmid_allocations or default_path(stack))
+    allocations, found = read(path)
+    problems += found
+    if require_vmids:
+        problems += check(
+            path,
+            allocations,
+            lab.vmid_range,
+            stack=stack,
+            students=[s.login for s in students],
+            machines=[f"{p.name}/{m.hostname}" for p in projects for m in [*p.spec.ct, *p.spec.vm]],
+        )
+    if problems or not require_vmids:
+        return LabInventory(students=(), projects=()), problems
+    return _join(students, macs, projects, allocations, lab), []
+
+
+def _join(
+    students: list[Student],
+    macs: dict[str, str],
+    projects: list[LoadedProject],
+    allocations: Allocations,
+    lab: LabConfig,
+) -> LabInventory:
+    resolved_students = tuple(
+        StudentMachine(
+            student=s, vmid=allocations.students[s.login], hostname=hostname_for(s.login), mac=macs[s.login]
+        )
+        for s in students
+    )
+    envs: list[ProjectEnvironment] = []
+    for project in projects:
+        machines = tuple(
+            ProjectMachine(
+                kind=kind,
+                spec=m,
+                vmid=allocations.projects[f"{project.name}/{m.hostname}"],
+                base=lab.project_bases[m.base],
+                keys=tuple(lab.ssh_key_sets[m.ssh_public_keys]),
+            )
+            for kind, items in _kinds(project.spec)
+            for m in items
+        )
+        envs.append(
+            ProjectEnvironment(name=project.name, source=project.source, spec=project.spec, machines=machines)
+        )
+    return LabInventory(students=resolved_students, projects=tuple(envs))
+
+
+def _kinds(spec: Project) -> tuple[tuple[Literal["ct", "vm"], list[Machine]], ...]:
+    return (("ct", spec.ct), ("vm", spec.vm))
+
+
+def wanted_names(stack: str, lab: LabConfig) -> tuple[list[str], list[str]]:
+    """Students' logins and project machines' keys that need a VMID, in declaration order."""
+    students, _ = _students(lab)
+    context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
+    projects, _ = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
+    return (
+        [s.login for s in students],
+        [f"{p.name}/{m.hostname}" for p in projects for m in [*p.spec.ct, *p.spec.vm]],
+    )

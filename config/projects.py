@@ -1,0 +1,263 @@
+"""Project environments: one YAML file per project in `config/projects/<stack>/`.
+
+The format is the one the school already writes (keys as they are, `ct` and
+`vm` lists, `ssh-public-keys`, an `ansible` section); numbers may be written as
+strings. Problems name the file, the machine and the key.
+"""
+
+import re
+from ipaddress import IPv4Address, IPv4Interface
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self, cast
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from config import yamlfile
+from config.base import Model
+from config.paths import shown
+
+HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+ANSIBLE_DIR = "ansible"
+"""Project playbooks live in this directory of the repository (the tree the playbook runs copy)."""
+PROJECT_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+
+
+def _gigabytes(value: Any) -> Any:
+    # Existing files write `rootfs: 20`, `"20"` or `20G`.
+    if isinstance(value, str) and value.strip().upper().endswith("G"):
+        return value.strip()[:-1]
+    return value
+
+
+def _tag_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [t.strip() for t in value.split(",") if t.strip()]
+    return value
+
+
+class FileModel(BaseModel):
+    """Keys exactly as the school's files spell them; unknown keys rejected."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Machine(FileModel):
+    """One `ct` or `vm` item."""
+
+    description: str = ""
+    node: str = Field(min_length=1)
+    memory: int = Field(ge=64)
+    """MiB."""
+    cores: int = Field(ge=1, le=512)
+    hostname: str = Field(pattern=HOSTNAME_PATTERN)
+    base: str = Field(min_length=1)
+    """A base name of `lab:projectBases`, e.g. `dirs-nfs:debian-11-standard`."""
+    storage: str = Field(min_length=1)
+    """Datastore of the root disk."""
+    net0: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    """Bridge."""
+    rootfs: Annotated[int, BeforeValidator(_gigabytes)] = Field(ge=1)
+    """Root disk size in GB."""
+    ip: IPv4Interface
+    """Address with prefix."""
+    gw: IPv4Address
+    ssh_public_keys: str = Field(alias="ssh-public-keys", min_length=1)
+    """Name of a key set of `lab:sshKeySets`."""
+
+    @model_validator(mode="after")
+    def _gateway_on_link(self) -> Self:
+        if self.gw not in self.ip.network:
+            raise ValueError(f"gw {self.gw} is not in the network of ip {self.ip} ({self.ip.network})")
+        return self
+
+
+class AnsibleRun(FileModel):
+    """The project's one Ansible run over its machines."""
+
+    group: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """Inventory group holding every machine of the project."""
+    playbook: str = Field(min_length=1)
+    """Playbook path relative to the repository root."""
+    tags: Annotated[list[str], BeforeValidator(_tag_list)] = Field(default_factory=list[str])
+    extravars: dict[str, Any] = Field(default_factory=dict[str, Any])
+    """Passed as extra-vars, as is."""
+
+
+class Project(FileModel):
+    """One project file."""
+
+    cluster: str = Field(min_length=1)
+    """Proxmox cluster the project runs on (recorded as a tag)."""
+    workspace: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    """Workspace: the Proxmox pool of the project's machines."""
+    ct: list[Machine] = Field(default_factory=list[Machine])
+    vm: list[Machine] = Field(default_factory=list[Machine])
+    ansible: AnsibleRun | None = None
+
+
+class AnsibleProvisioner(Model):
+    """The host project playbooks run on (remote mode): it has Ansible and reaches the machines."""
+
+    host: str = Field(min_length=1)
+    """Address or DNS name."""
+    user: str = "ansible"
+    """SSH user with `ansible-playbook` on its PATH."""
+    port: int = Field(default=22, ge=1, le=65535)
+
+
+class ProjectAnsible(Model):
+    """`lab:projectAnsible`: how project files' `ansible` sections are run."""
+
+    mode: Literal["remote", "local"] = "remote"
+    """`remote`: on `provisioner` over SSH; `local`: where Pulumi runs."""
+    provisioner: AnsibleProvisioner | None = None
+    """Required in remote mode; its key is the secret `lab:projectAnsibleProvisionerKey`."""
+    target_user: str = "root"
+    """User Ansible logs in as on containers (the project's keys are root's)."""
+    vm_user: str = "debian"
+    """Cloud-init user created on VMs with the project's keys; Ansible logs in as it on VMs."""
+
+    @model_validator(mode="after")
+    def _provisioner(self) -> Self:
+        if self.mode == "remote" and self.provisioner is None:
+            raise ValueError("mode 'remote' needs provisioner (the host with Ansible installed)")
+        return self
+
+
+class ProjectBase(Model):
+    """`lab:projectBases.<name>`: what a project file's `base` means on the nodes."""
+
+    volume_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+:vztmpl/\S+$")
+    """Container template archive (containers only)."""
+    template_vmid: int | None = Field(default=None, ge=100, le=999_999_999)
+    """Template to clone: a container template for `ct`, a VM template for `vm`."""
+    node: str | None = None
+    """Node holding the template; default: the machine's node."""
+    os_type: str = "debian"
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if (self.volume_id is None) == (self.template_vmid is None):
+            raise ValueError("set exactly one of volumeId and templateVmid")
+        return self
+
+
+class LoadedProject(FileModel):
+    """A project with its name (the file's stem) and where it came from."""
+
+    name: str
+    source: str
+    spec: Project
+
+
+class ProjectContext(FileModel):
+    """What project files are checked against."""
+
+    bases: dict[str, ProjectBase]
+    key_sets: dict[str, list[str]]
+    root: Path
+
+
+def _machine_problems(
+    where: str, kind: str, index: int, machine: Machine, known: ProjectContext
+) -> list[str]:
+    at = f"{where}: {kind}[{index}] ({machine.hostname})"
+    problems: list[str] = []
+    base = known.bases.get(machine.base)
+    if base is None:
+        problems.append(
+            f"{at}: base: unknown base {machine.base!r}; expected one of "
+            f"{', '.join(sorted(known.bases)) or '(none)'} (lab:projectBases)"
+        )
+    elif kind == "vm" and base.template_vmid is None:
+        problems.append(
+            f"{at}: base: {machine.base!r} is a container archive; a vm needs a templateVmid base"
+        )
+    if machine.ssh_public_keys not in known.key_sets:
+        problems.append(
+            f"{at}: ssh-public-keys: unknown key set {machine.ssh_public_keys!r}; expected one of "
+            f"{', '.join(sorted(known.key_sets)) or '(none)'} (lab:sshKeySets)"
+        )
+    return problems
+
+
+def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | None, list[str]]:
+    """One project file and the problems found in it."""
+    where = shown(path)
+    name = path.stem
+    if not re.match(PROJECT_NAME_PATTERN, name):
+        return None, [f"{where}: file name: {name!r} is not a valid project name (a-z, 0-9 and -)"]
+    try:
+        doc: Any = yamlfile.parse(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        return None, [f"{where}: not valid YAML ({exc})"]
+    if not isinstance(doc, dict):
+        return None, [f"{where}: expected a mapping with cluster, workspace, ct, vm and ansible"]
+    try:
+        spec = Project.model_validate(cast(dict[str, Any], doc))
+    except ValidationError as exc:
+        problems: list[str] = []
+        for err in exc.errors():
+            loc = list(err["loc"])
+            key = ""
+            for part in loc:
+                key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            elif err["type"] == "missing":
+                msg = "missing; this key is required"
+            else:
+                msg = f"{msg}, got {err.get('input')!r}"
+            problems.append(f"{where}: {key or 'file'}: {msg}")
+        return None, problems
+    problems = []
+    seen: set[str] = set()
+    for kind, machines in (("ct", spec.ct), ("vm", spec.vm)):
+        for index, machine in enumerate(machines):
+            if machine.hostname in seen:
+                problems.append(
+                    f"{where}: {kind}[{index}].hostname: duplicate {machine.hostname!r} in the project"
+                )
+            seen.add(machine.hostname)
+            problems += _machine_problems(where, kind, index, machine, known)
+    if not seen:
+        problems.append(f"{where}: ct, vm: the project declares no machine")
+    playbook = Path(spec.ansible.playbook) if spec.ansible is not None else None
+    if playbook is not None and (playbook.parts[:1] != (ANSIBLE_DIR,) or ".." in playbook.parts):
+        problems.append(
+            f"{where}: ansible.playbook: {str(playbook)!r} is outside {ANSIBLE_DIR}/, "
+            "the tree copied to the provisioner"
+        )
+    elif spec.ansible is not None and not (known.root / spec.ansible.playbook).is_file():
+        problems.append(
+            f"{where}: ansible.playbook: no such playbook {spec.ansible.playbook!r} "
+            "(paths are relative to the repository root)"
+        )
+    return (None if problems else LoadedProject(name=name, source=where, spec=spec)), problems
+
+
+def load_projects(directory: Path, known: ProjectContext) -> tuple[list[LoadedProject], list[str]]:
+    """Every project file of a directory (none when the directory is absent), in name order."""
+    projects: list[LoadedProject] = []
+    problems: list[str] = []
+    if not directory.is_dir():
+        return projects, problems
+    files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+    for path in files:
+        project, found = load_project(path, known)
+        problems += found
+        if project is not None:
+            projects.append(project)
+    hosts: dict[str, str] = {}
+    for project in projects:
+        for machine in [*project.spec.ct, *project.spec.vm]:
+            other = hosts.get(machine.hostname)
+            if other is not None:
+                problems.append(
+                    f"{project.source}: hostname: {machine.hostname!r} is also declared by {other}; "
+                    "hostnames must be unique across projects"
+                )
+            hosts[machine.hostname] = project.source
+    return projects, problems

@@ -1,0 +1,105 @@
+"""Project environments as the engine would receive them."""
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import ROOT, Planner
+from tests.lab_support import CONTAINER, VM, allocate_vmids
+
+PLAYBOOK = "campus:ansible:Playbook"
+
+
+def test_container_from_a_school_file_with_numbers_as_strings(plan: Planner) -> None:
+    result = plan("prod")
+    db = result.one(CONTAINER, "project-webshop-webshop-db")
+    assert db.inputs["vmId"] == 50014
+    assert db.inputs["memory"] == {"dedicated": 4096}
+    assert db.inputs["cpu"] == {"cores": 2}
+    assert db.inputs["disk"] == {"datastoreId": "disk1", "size": 30}
+    assert db.inputs["networkInterfaces"] == [{"name": "eth0", "bridge": "vibr290"}]
+    assert db.inputs["initialization"]["hostname"] == "webshop-db"
+    assert db.inputs["initialization"]["ipConfigs"] == [
+        {"ipv4": {"address": "10.29.0.13/24", "gateway": "10.29.0.1"}}
+    ]
+    assert len(db.inputs["initialization"]["userAccount"]["keys"]) == 2
+    assert (
+        db.inputs["operatingSystem"]["templateFileId"]
+        == "dirs-nfs:vztmpl/debian-11-standard_11.7-1_amd64.tar.zst"
+    )
+    assert db.inputs["poolId"] == "sio2-webshop"
+    assert db.protect is True
+
+
+def test_vm_clones_its_template_with_cloud_init(plan: Planner) -> None:
+    vm = plan("prod").one(VM, "project-supervision-zabbix-srv")
+    assert vm.inputs["name"] == "zabbix-srv"
+    assert vm.inputs["clone"] == {"vmId": 9000, "full": True, "datastoreId": "disk1", "retries": 3}
+    assert vm.inputs["disks"] == [{"interface": "scsi0", "datastoreId": "disk1", "size": 40}]
+    assert vm.inputs["initialization"]["userAccount"]["username"] == "debian"
+    assert vm.inputs["cpu"] == {"cores": 4, "type": "host"}
+    assert "clone" in vm.ignore_changes
+
+
+def test_one_ansible_run_per_project_with_its_group_tags_and_extravars(plan: Planner) -> None:
+    result = plan("prod")
+    runs = [r for r in result.of_type(PLAYBOOK) if r.name.startswith("project-")]
+    assert sorted(r.name for r in runs) == [
+        "project-annuaire-ansible",
+        "project-supervision-ansible",
+        "project-webshop-ansible",
+    ]
+    webshop = result.one(PLAYBOOK, "project-webshop-ansible")
+    assert webshop.parent == result.one("campus:proxmox:Project", "project-webshop").urn
+    run = result.one("command:remote:Command", "project-webshop-ansible-run")
+    assert "--tags base,web,db playbooks/projects/web-stack.yml" in run.inputs["create"]
+    assert run.inputs["stdin"] == "[secret]"
+    command_provider = result.one("pulumi:providers:command", "prod-projects-command")
+    assert run.provider is not None and run.provider.startswith(command_provider.urn)
+    # The inventory (exported by the component) holds the project's group and every machine's address.
+    container_urns = {
+        result.one(CONTAINER, f"project-webshop-{h}").urn for h in ("webshop-front", "webshop-db")
+    }
+    wait = result.one("command:remote:Command", "project-webshop-ansible-wait-webshop-db")
+    assert container_urns & set(wait.dependencies)
+
+
+def test_workspace_pools(plan: Planner) -> None:
+    pools = {
+        r.name: r.inputs["poolId"] for r in plan("prod").of_type("proxmoxve:index/poolLegacy:PoolLegacy")
+    }
+    assert pools["workspace-sio2-webshop"] == "sio2-webshop"
+    assert pools["workspace-sio1-annuaire"] == "sio1-annuaire"
+
+
+def test_a_project_clone_shares_the_students_clone_lanes(plan: Planner, tmp_path: Path) -> None:
+    projects = tmp_path / "projects"
+    shutil.copytree(ROOT / "config/projects/prod", projects)
+    doc: dict[str, Any] = yaml.safe_load((projects / "annuaire.yaml").read_text())
+    for machine in doc["ct"]:
+        machine["base"] = "tpl-desktop"
+    (projects / "annuaire.yaml").write_text(yaml.safe_dump(doc))
+    bases = {
+        "dirs-nfs:debian-11-standard": {
+            "volumeId": "dirs-nfs:vztmpl/debian-11-standard_11.7-1_amd64.tar.zst"
+        },
+        "dirs-nfs:debian-12-standard": {
+            "volumeId": "dirs-nfs:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst"
+        },
+        "tpl-debian12-cloud": {"templateVmid": 9000},
+        "tpl-desktop": {"templateVmid": 9100},
+    }
+    changes: dict[str, Any] = {
+        "lab:projectsDir": str(projects),
+        "lab:projectBases": bases,
+        "lab:vmidAllocations": str(tmp_path / "vmids.yaml"),
+    }
+    shutil.copy(ROOT / "config/vmids-prod.yaml", tmp_path / "vmids.yaml")
+    allocate_vmids("prod", changes)
+    result = plan("prod", set_=changes)
+    ldap1 = result.one(CONTAINER, "project-annuaire-ldap1")
+    assert ldap1.inputs["clone"]["vmId"] == 9100
+    # ldap1 is 50008, lane 3 of 5: after the last student clone of 9100 in that lane (jdupont, 50003).
+    assert ldap1.depends_on == [result.one(CONTAINER, "students-jdupont").urn]

@@ -1,0 +1,71 @@
+"""`lab:fleet` settings: each bad value named by its key."""
+
+import json
+from typing import Any
+
+import pytest
+
+from config import ConfigError
+from tests.conftest import Planner, stack_file
+
+
+def _fleet(**changes: Any) -> dict[str, Any]:
+    fleet: dict[str, Any] = json.loads(stack_file("prod").config["lab:fleet"])
+    fleet.update(changes)
+    return fleet
+
+
+@pytest.mark.parametrize(
+    ("fleet", "expected"),
+    [
+        (
+            _fleet(
+                profiles={
+                    "desktop": {"cores": 4, "memory": 4096, "diskSize": 8, "datastore": "d", "bridge": "b"}
+                }
+            ),
+            "lab:fleet.profiles.desktop: set exactly one source: clone (a prepared template) "
+            "or template (an archive)",
+        ),
+        (
+            _fleet(
+                profiles={
+                    "base": {
+                        "cores": 2,
+                        "memory": 2048,
+                        "diskSize": 8,
+                        "datastore": "d",
+                        "bridge": "b",
+                        "template": {},
+                    }
+                }
+            ),
+            "lab:fleet.profiles.base.template: set exactly one of volumeId and download",
+        ),
+        (
+            _fleet(cloneConcurrency=0),
+            "lab:fleet.cloneConcurrency: expected greater than or equal to 1, got 0",
+        ),
+        (_fleet(homes={"path": "/home/x"}), "lab:fleet.homes.path: String should match pattern"),
+        (_fleet(macPrefix="bc-24-11"), "lab:fleet.macPrefix: String should match pattern"),
+        (
+            _fleet(staticAddresses={"nobody": {"address": "10.0.0.2/24", "gateway": "10.0.0.1"}}),
+            "lab:fleet.staticAddresses.nobody: no such login in the roster",
+        ),
+        (_fleet(colour="blue"), "lab:fleet.colour: unknown key"),
+    ],
+)
+def test_bad_fleet_settings(plan: Planner, fleet: dict[str, Any], expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        plan("prod", set_={"lab:fleet": fleet})
+    assert expected in str(caught.value)
+
+
+def test_a_project_ansible_section_needs_its_keys(plan: Planner) -> None:
+    with pytest.raises(ConfigError, match=r"lab:projectAnsibleTargetKey is required with lab:projectAnsible"):
+        plan("prod", unset=("lab:projectAnsibleTargetKey",))
+
+
+def test_ssh_key_sets_hold_public_keys(plan: Planner) -> None:
+    with pytest.raises(ConfigError, match=r"lab:sshKeySets\.profs\[0\]: String should match pattern"):
+        plan("prod", set_={"lab:sshKeySets": {"profs": ["-----BEGIN OPENSSH PRIVATE KEY-----"]}})

@@ -1,0 +1,45 @@
+"""Helpers for lab tests: temporary rosters and VMID lock files, as the command would write them."""
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config.allocations import allocate, read, write
+from config.inventory import wanted_names
+from config.loader import load_stack_config
+from tests.conftest import stack_file, with_changes
+
+CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy"
+VM = "proxmoxve:index/vmLegacy:VmLegacy"
+
+
+def student(login: str, *, uid: int, group: str = "sio1-slam", profile: str = "desktop") -> dict[str, Any]:
+    """One roster row."""
+    return {"login": login, "name": f"Student {login}", "uid": uid, "group": group, "profile": profile}
+
+
+def write_roster(path: Path, rows: Sequence[Mapping[str, Any]]) -> Path:
+    """A YAML roster file."""
+    path.write_text(yaml.safe_dump({"students": [dict(r) for r in rows]}, sort_keys=False))
+    return path
+
+
+def allocate_vmids(stack: str, set_: Mapping[str, Any]) -> None:
+    """What `python -m config.vmids --stack STACK` does, for a stack with configuration changes."""
+    base = stack_file(stack)
+    cfg = load_stack_config(
+        project=base.project,
+        stack=stack,
+        raw=with_changes(base, set_),
+        secret_keys=base.secret_keys,
+        require_vmids=False,
+    )
+    assert cfg.lab is not None and cfg.lab.vmid_allocations is not None
+    path = Path(cfg.lab.vmid_allocations)
+    current, problems = read(path)
+    assert not problems
+    students, machines = wanted_names(stack, cfg.lab)
+    updated, _ = allocate(current, cfg.lab.vmid_range, students=students, machines=machines)
+    write(path, updated, stack)
