@@ -90,6 +90,12 @@ def upsert(transport: Transport, notes_url: str, marker: str, body: str) -> tupl
     return "created", int(cast(dict[str, Any], created)["id"])
 
 
+def markdown_body(marker: str, markdown: str | None) -> str:
+    """A note whose body is the file's Markdown itself (a report, not a command's output)."""
+    text = markdown if markdown is not None else "The report is missing; see the job log."
+    return f"{marker_line(marker)}\n{text.rstrip()}\n"
+
+
 def main(argv: Sequence[str] | None = None, transport: Transport | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
@@ -98,7 +104,10 @@ def main(argv: Sequence[str] | None = None, transport: Transport | None = None) 
     parser.add_argument("--marker", required=True, help="identifies the note, e.g. campus-preview:staging")
     parser.add_argument("--title", required=True)
     parser.add_argument("--exit-code", type=int, default=0, help="the command's exit code")
-    parser.add_argument("file", type=Path, help="the command's output")
+    parser.add_argument(
+        "--markdown", action="store_true", help="FILE is Markdown to post as it is, not a command's output"
+    )
+    parser.add_argument("file", type=Path, help="the command's output (or, with --markdown, the note)")
     args = parser.parse_args(argv)
     env = os.environ
     missing = [k for k in ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID") if not env.get(k)]
@@ -108,7 +117,10 @@ def main(argv: Sequence[str] | None = None, transport: Transport | None = None) 
         print(f"mr_note: not posting, {', '.join(missing)} unset", file=sys.stderr)
         return 0
     output = args.file.read_text(errors="replace") if args.file.is_file() else None
-    body = note_body(args.marker, args.title, args.exit_code, output, env.get("CI_COMMIT_SHORT_SHA", ""))
+    if args.markdown:
+        body = markdown_body(args.marker, output)
+    else:
+        body = note_body(args.marker, args.title, args.exit_code, output, env.get("CI_COMMIT_SHORT_SHA", ""))
     project = urllib.parse.quote(env["CI_PROJECT_ID"], safe="")
     notes_url = (
         f"{env['CI_API_V4_URL']}/projects/{project}/merge_requests/{env['CI_MERGE_REQUEST_IID']}/notes"

@@ -99,3 +99,16 @@ def test_drift_runs_on_a_schedule_and_fails_on_any_change() -> None:
     step = pulumi_step(job)["with"]
     assert step["command"] == "preview"
     assert step["refresh"] is True and step["expect-no-changes"] is True and step["diff"] is True
+
+
+def test_pull_requests_compare_the_cost_of_base_and_request() -> None:
+    cost = load("pull-request.yml")["jobs"]["cost"]
+    assert "if" not in cost, "forks get the comparison too (in the run summary)"
+    checkout = cost["steps"][0]
+    assert checkout["with"]["fetch-depth"] == 0, "the base commit must be in the clone"
+    runs = [str(s.get("run", "")) for s in cost["steps"]]
+    assert 'scripts/ci/cost-diff.sh "${{ github.event.pull_request.base.sha }}"' in runs
+    comment = next(s for s in cost["steps"] if "github-comment.sh" in str(s.get("run", "")))
+    assert comment["run"] == "scripts/ci/github-comment.sh campus-cost build/cost/comment.md"
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in comment["if"]
+    assert cost["permissions"]["pull-requests"] == "write"

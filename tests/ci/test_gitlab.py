@@ -53,3 +53,12 @@ def test_drift_runs_on_schedules_only_and_expects_no_changes() -> None:
     }
     assert drift["script"] == ["scripts/ci/pulumi.sh preview --refresh --expect-no-changes --diff"]
     assert drift["parallel"]["matrix"] == [{"STACK": ["staging", "prod"]}]
+
+
+def test_merge_requests_get_one_cost_note_comparing_base_and_request() -> None:
+    cost = pipeline()["cost"]
+    assert cost["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    assert cost["variables"]["GIT_DEPTH"] == "0"
+    assert 'scripts/ci/cost-diff.sh "$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in cost["script"]
+    note = next(line for line in cost["script"] if "mr_note" in line)
+    assert "--marker campus-cost" in note and "--markdown build/cost/comment.md" in note

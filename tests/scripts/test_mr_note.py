@@ -99,3 +99,17 @@ def test_outside_a_merge_request_posts_nothing(monkeypatch: pytest.MonkeyPatch, 
     fake = FakeGitLab([])
     assert post(fake, tmp_path / "x.txt") == 0
     assert fake.calls == []
+
+
+def test_markdown_mode_posts_the_report_itself_and_edits_it(tmp_path: Path) -> None:
+    report = tmp_path / "comment.md"
+    report.write_text("## Cost\n\n| | base | request |\n")
+    fake = FakeGitLab([])
+    args = ["--marker", "campus-cost", "--title", "Cost", "--markdown", str(report)]
+    assert main(args, transport=fake) == 0
+    body = fake.notes[-1]["body"]
+    assert body == f"{marker_line('campus-cost')}\n## Cost\n\n| | base | request |\n"
+    assert "```" not in body and "<details>" not in body
+    report.write_text("## Cost\n\nchanged\n")
+    assert main(args, transport=fake) == 0
+    assert len(fake.notes) == 1 and fake.notes[0]["body"].endswith("changed\n")

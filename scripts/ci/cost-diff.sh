@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The monthly cost of each stack on the base branch and on this request, and
+# the difference, as Markdown for the request's comment: $COST_DIR/comment.md
+# (default build/cost). The base commit is planned from its own files (git
+# archive), with this checkout's virtualenv; a base that predates the estimate
+# or cannot be planned counts as nothing, which the comment says.
+# Usage: scripts/ci/cost-diff.sh BASE_SHA
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+base_sha=${1:?usage: scripts/ci/cost-diff.sh BASE_SHA}
+out=${COST_DIR:-build/cost}
+stacks=${STACKS:-staging prod}
+python=${PYTHON:-venv/bin/python}
+# Absolute, but not resolved: the virtualenv's python is a symlink to the base interpreter.
+python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"
+
+rm -rf "$out"
+mkdir -p "$out/base-tree"
+out=$(realpath "$out")
+git archive "$base_sha" | tar -x -C "$out/base-tree"
+
+comment="$out/comment.md"
+{
+  echo "## Cost"
+  echo
+  echo "Base \`$(git rev-parse --short "$base_sha")\`, request \`$(git rev-parse --short HEAD)\`: monthly estimates from the offline plans (\`python -m stacks.plan --cost\`)."
+} > "$comment"
+
+status=0
+for stack in $stacks; do
+  (cd "$out/base-tree" && "$python" -m stacks.plan --stack "$stack" --cost-json "$out/base-$stack.json") \
+    > "$out/base-$stack.txt" 2>&1 || true
+  rc=0
+  "$python" -m stacks.plan --stack "$stack" --cost-json "$out/request-$stack.json" \
+    > "$out/request-$stack.txt" 2>&1 || rc=$?
+  echo >> "$comment"
+  if [[ -f "$out/request-$stack.json" ]]; then
+    # Exit 3 (a policy such as the budget failed) still writes the estimate.
+    "$python" -m cost.diff "$out/base-$stack.json" "$out/request-$stack.json" >> "$comment"
+  else
+    echo "#### \`$stack\`: no estimate (the plan exited $rc; see the job log)" >> "$comment"
+  fi
+  [[ $rc -eq 0 || $rc -eq 3 ]] || status=1
+done
+
+if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
+  cat "$comment" >> "$GITHUB_STEP_SUMMARY"
+fi
+echo "Cost comparison written to $comment"
+exit "$status"
