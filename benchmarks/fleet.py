@@ -131,7 +131,7 @@ CLASSES: dict[str, Any] = {
     "proxmoxve:index/containerLegacy:ContainerLegacy": proxmoxve.ContainerLegacy,
     "proxmoxve:index/vmLegacy:VmLegacy": proxmoxve.VmLegacy,
     "proxmoxve:index/fileLegacy:FileLegacy": proxmoxve.FileLegacy,
-    "proxmoxve:download/fileLegacy:FileLegacy": proxmoxve.download.FileLegacy,
+    "proxmoxve:download/file:File": proxmoxve.download.File,
     "proxmoxve:index/poolLegacy:PoolLegacy": proxmoxve.PoolLegacy,
     "command:remote:Command": command.remote.Command,
     "command:remote:CopyToRemote": command.remote.CopyToRemote,

@@ -1,4 +1,16 @@
-"""`lab:ansible`: how the lab's Ansible runs reach their targets."""
+"""`lab:ansible`: the one set of settings every Ansible run of the lab uses.
+
+The GNS3 server's run and the project environments' runs share the mode, the
+provisioner, the key pair (`publicKey` here, the secrets `lab:ansiblePrivateKey`
+and `lab:ansibleProvisionerPrivateKey`): one key for Ansible to rotate, one
+provisioner to keep up to date.
+
+What only the project runs need sits in the `projects` sub-block rather than in
+flat `project*` keys: the GNS3 run logs in as `lab:gns3.adminUser`, a setting of
+the server it configures, while project machines come from the school's files,
+which name no user; the sub-block says at a glance that these users never
+affect the GNS3 run.
+"""
 
 from typing import Literal, Self
 
@@ -6,15 +18,26 @@ from pydantic import Field, model_validator
 
 from config.base import Model
 
+UNIX_USER = r"^[a-z_][a-z0-9_-]*$"
+
 
 class Provisioner(Model):
     """The host that carries ansible-playbook and python3, reached over SSH."""
 
     host: str = Field(min_length=1)
     """Address or DNS name, e.g. `10.10.10.240`."""
-    user: str = Field(default="ansible", pattern=r"^[a-z_][a-z0-9_-]*$")
-    """Unix user on the provisioner."""
+    user: str = Field(default="ansible", pattern=UNIX_USER)
+    """Unix user on the provisioner; its key is the secret `lab:ansibleProvisionerPrivateKey`."""
     port: int = Field(default=22, ge=1, le=65535)
+
+
+class ProjectRuns(Model):
+    """`lab:ansible.projects`: how the project runs log in to the project machines."""
+
+    container_user: str = Field(default="root", pattern=UNIX_USER)
+    """User on containers: Proxmox installs a container's keys for root; default `root`."""
+    vm_user: str = Field(default="debian", pattern=UNIX_USER)
+    """Cloud-init user created on VMs with the machine's keys; default `debian`."""
 
 
 class AnsibleConfig(Model):
@@ -25,7 +48,10 @@ class AnsibleConfig(Model):
     provisioner: Provisioner | None = None
     """Required in remote mode."""
     public_key: str = Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$")
-    """Public half of `lab:ansiblePrivateKey`, installed for the admin user on every target."""
+    """Public half of `lab:ansiblePrivateKey`, authorised on every target: the GNS3 server's
+    admin user and every project machine (besides its `lab:sshKeySets` keys)."""
+    projects: ProjectRuns = Field(default_factory=ProjectRuns)
+    """Users of the project runs; defaults `root` on containers, `debian` on VMs."""
 
     @model_validator(mode="after")
     def _provisioner_in_remote_mode(self) -> Self:

@@ -41,6 +41,7 @@ class ProjectMachine:
     vmid: int
     base: ProjectBase
     keys: tuple[str, ...]
+    """Authorised public keys: the machine's key set, plus Ansible's when `lab:ansible` is set."""
 
     @property
     def key(self) -> str:
@@ -110,9 +111,9 @@ def load_lab_inventory(
     context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
     projects, found = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
     problems += found
-    if lab.project_ansible is None:
+    if lab.ansible is None:
         problems += [
-            f"lab:projectAnsible: missing; {p.source} has an ansible section to run"
+            f"lab:ansible: missing; {p.source} has an ansible section to run"
             for p in projects
             if p.spec.ansible is not None
         ]
@@ -154,7 +155,7 @@ def _join(
                 spec=m,
                 vmid=allocations.projects[f"{project.name}/{m.hostname}"],
                 base=lab.project_bases[m.base],
-                keys=tuple(lab.ssh_key_sets[m.ssh_public_keys]),
+                keys=_authorised_keys(lab, m.ssh_public_keys),
             )
             for kind, items in _kinds(project.spec)
             for m in items
@@ -163,6 +164,15 @@ def _join(
             ProjectEnvironment(name=project.name, source=project.source, spec=project.spec, machines=machines)
         )
     return LabInventory(students=resolved_students, projects=tuple(envs))
+
+
+def _authorised_keys(lab: LabConfig, key_set: str) -> tuple[str, ...]:
+    keys = list(lab.ssh_key_sets[key_set])
+    # On every project machine, with or without a run today: a container's keys are set when it is
+    # created, so adding an `ansible` section later would otherwise mean recreating the machines.
+    if lab.ansible is not None and lab.ansible.public_key not in keys:
+        keys.append(lab.ansible.public_key)
+    return tuple(keys)
 
 
 def _kinds(spec: Project) -> tuple[tuple[Literal["ct", "vm"], list[Machine]], ...]:

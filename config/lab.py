@@ -9,7 +9,7 @@ from config.ansible import AnsibleConfig
 from config.base import Model
 from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
-from config.projects import ProjectAnsible, ProjectBase
+from config.projects import ProjectBase
 
 SshPublicKey = Annotated[
     str, Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) \S+( .*)?$")
@@ -112,9 +112,11 @@ class LabConfig(Model):
     gns3: Gns3Config | None = None
     """The GNS3 server; none means no server in this stack."""
     ansible: AnsibleConfig | None = None
-    """How playbooks run; none means machines are created but not configured by Ansible."""
+    """How every playbook run (GNS3 server, projects) reaches its targets; none means machines
+    are created but not configured by Ansible (and project files may not have an `ansible` section)."""
     ansible_private_key: SecretStr | None = None
-    """Secret. Key Ansible logs in to the targets with; its public half is `ansible.publicKey`."""
+    """Secret. Key Ansible logs in to every target with (the GNS3 server and the project machines);
+    its public half is `ansible.publicKey`."""
     ansible_provisioner_private_key: SecretStr | None = None
     """Secret. Key for `ansible.provisioner.user`; required in remote mode."""
 
@@ -130,12 +132,6 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
-    project_ansible: ProjectAnsible | None = None
-    """How project files' `ansible` sections run; required when one has such a section."""
-    project_ansible_target_key: SecretStr | None = None
-    """Secret. Private key matching the project key sets, for Ansible to log in to project machines."""
-    project_ansible_provisioner_key: SecretStr | None = None
-    """Secret. Private key of `projectAnsible.provisioner.user` (remote mode)."""
 
     @field_validator("admin_ssh_public_keys")
     @classmethod
@@ -154,13 +150,6 @@ class LabConfig(Model):
                 "set exactly one of lab:proxmoxPassword and lab:proxmoxApiToken "
                 "(with `pulumi config set --secret`)"
             )
-        if self.project_ansible is not None:
-            if self.project_ansible_target_key is None:
-                raise ValueError("lab:projectAnsibleTargetKey is required with lab:projectAnsible")
-            if self.project_ansible.mode == "remote" and self.project_ansible_provisioner_key is None:
-                raise ValueError(
-                    "lab:projectAnsibleProvisionerKey is required when lab:projectAnsible.mode is remote"
-                )
         if not self.proxmox.ssh.agent and self.proxmox_ssh_private_key is None:
             raise ValueError("lab:proxmoxSshPrivateKey is required unless lab:proxmox.ssh.agent is true")
         return self

@@ -8,7 +8,7 @@ strings. Problems name the file, the machine and the key.
 import re
 from ipaddress import IPv4Address, IPv4Interface
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, cast
+from typing import Annotated, Any, Self, cast
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -94,35 +94,6 @@ class Project(FileModel):
     ct: list[Machine] = Field(default_factory=list[Machine])
     vm: list[Machine] = Field(default_factory=list[Machine])
     ansible: AnsibleRun | None = None
-
-
-class AnsibleProvisioner(Model):
-    """The host project playbooks run on (remote mode): it has Ansible and reaches the machines."""
-
-    host: str = Field(min_length=1)
-    """Address or DNS name."""
-    user: str = "ansible"
-    """SSH user with `ansible-playbook` on its PATH."""
-    port: int = Field(default=22, ge=1, le=65535)
-
-
-class ProjectAnsible(Model):
-    """`lab:projectAnsible`: how project files' `ansible` sections are run."""
-
-    mode: Literal["remote", "local"] = "remote"
-    """`remote`: on `provisioner` over SSH; `local`: where Pulumi runs."""
-    provisioner: AnsibleProvisioner | None = None
-    """Required in remote mode; its key is the secret `lab:projectAnsibleProvisionerKey`."""
-    target_user: str = "root"
-    """User Ansible logs in as on containers (the project's keys are root's)."""
-    vm_user: str = "debian"
-    """Cloud-init user created on VMs with the project's keys; Ansible logs in as it on VMs."""
-
-    @model_validator(mode="after")
-    def _provisioner(self) -> Self:
-        if self.mode == "remote" and self.provisioner is None:
-            raise ValueError("mode 'remote' needs provisioner (the host with Ansible installed)")
-        return self
 
 
 class ProjectBase(Model):

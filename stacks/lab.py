@@ -1,6 +1,7 @@
 """The lab part of a stack: everything on Proxmox VE."""
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_proxmoxve as proxmoxve
@@ -31,6 +32,18 @@ class Gns3Deployment:
 
 
 @dataclass(frozen=True)
+class AnsibleAccess:
+    """`lab:ansible` and its two secrets, as every playbook run of the lab takes them."""
+
+    mode: Literal["remote", "local"]
+    """Where ansible-playbook runs."""
+    provisioner: SshEndpoint | None
+    """The host with Ansible installed (remote mode)."""
+    target_private_key: pulumi.Output[str]
+    """Secret. Logs Ansible in to the GNS3 server and the project machines."""
+
+
+@dataclass(frozen=True)
 class Lab:
     """What the lab part declared, for the stack's exports and for tests."""
 
@@ -40,9 +53,33 @@ class Lab:
 def build_lab(cfg: StackConfig, lab: LabConfig) -> Lab:
     """Declare the lab's resources through one explicit Proxmox provider."""
     provider = proxmox_provider(f"{cfg.stack}-proxmox", lab)
-    gns3 = build_gns3(cfg, lab, lab.gns3, provider) if lab.gns3 is not None else None
-    build_fleet_and_projects(cfg, lab, provider)
+    access = ansible_access(lab)
+    gns3 = build_gns3(cfg, lab, lab.gns3, provider, access) if lab.gns3 is not None else None
+    build_fleet_and_projects(cfg, lab, provider, access)
     return Lab(gns3=gns3)
+
+
+def ansible_access(lab: LabConfig) -> AnsibleAccess | None:
+    """The one way the lab's playbook runs reach their targets; none without `lab:ansible`."""
+    settings = lab.ansible
+    if settings is None:
+        return None
+    # LabConfig's validator guarantees both keys when they are needed.
+    assert lab.ansible_private_key is not None
+    provisioner = None
+    if settings.mode == "remote":
+        assert settings.provisioner is not None and lab.ansible_provisioner_private_key is not None
+        provisioner = SshEndpoint(
+            host=settings.provisioner.host,
+            user=settings.provisioner.user,
+            port=settings.provisioner.port,
+            private_key=pulumi.Output.secret(lab.ansible_provisioner_private_key.get_secret_value()),
+        )
+    return AnsibleAccess(
+        mode=settings.mode,
+        provisioner=provisioner,
+        target_private_key=pulumi.Output.secret(lab.ansible_private_key.get_secret_value()),
+    )
 
 
 def _public_url(url: HttpUrl | None) -> str | None:
@@ -79,7 +116,11 @@ def _template_vm_id(cfg: StackConfig, gns3: Gns3Config, provider: proxmoxve.Prov
 
 
 def build_gns3(
-    cfg: StackConfig, lab: LabConfig, gns3: Gns3Config, provider: proxmoxve.Provider
+    cfg: StackConfig,
+    lab: LabConfig,
+    gns3: Gns3Config,
+    provider: proxmoxve.Provider,
+    access: AnsibleAccess | None,
 ) -> Gns3Deployment:
     """The GNS3 server VM, then the playbook that installs Docker and GNS3 on it."""
     keys = list(lab.admin_ssh_public_keys)
@@ -119,27 +160,16 @@ def build_gns3(
         opts=pulumi.ResourceOptions(providers=[provider]),
     )
     playbook = None
-    if lab.ansible is not None:
-        assert lab.ansible_private_key is not None
-        ans = lab.ansible
-        provisioner = None
-        if ans.mode == "remote":
-            assert ans.provisioner is not None and lab.ansible_provisioner_private_key is not None
-            provisioner = SshEndpoint(
-                host=ans.provisioner.host,
-                user=ans.provisioner.user,
-                port=ans.provisioner.port,
-                private_key=pulumi.Output.secret(lab.ansible_provisioner_private_key.get_secret_value()),
-            )
+    if access is not None:
         playbook = AnsiblePlaybook(
             f"{cfg.stack}-gns3-configure",
             AnsiblePlaybookArgs(
                 playbook="gns3.yml",
                 groups={"gns3": [InventoryHost(gns3.hostname, str(net.address.ip))]},
                 target_user=gns3.admin_user,
-                target_private_key=pulumi.Output.secret(lab.ansible_private_key.get_secret_value()),
-                mode=ans.mode,
-                provisioner=provisioner,
+                target_private_key=access.target_private_key,
+                mode=access.mode,
+                provisioner=access.provisioner,
                 extra_vars={"gns3_server_port": gns3.port},
                 # A replaced VM comes back with new MAC addresses: configure it again.
                 rerun_when=[server.mac_addresses],
@@ -159,7 +189,9 @@ def build_gns3(
     return Gns3Deployment(server=server, playbook=playbook)
 
 
-def build_fleet_and_projects(cfg: StackConfig, lab: LabConfig, provider: proxmoxve.Provider) -> None:
+def build_fleet_and_projects(
+    cfg: StackConfig, lab: LabConfig, provider: proxmoxve.Provider, access: AnsibleAccess | None
+) -> None:
     """The students' containers and the project environments, sharing the clone lanes."""
     inventory = cfg.inventory
     lanes = CloneLanes(lab.fleet.clone_concurrency if lab.fleet is not None else DEFAULT_CLONE_CONCURRENCY)
@@ -176,7 +208,15 @@ def build_fleet_and_projects(cfg: StackConfig, lab: LabConfig, provider: proxmox
         )
         pulumi.export("students", fleet.machines)
 
-    ansible = _project_ansible(lab)
+    ansible = None
+    if access is not None and lab.ansible is not None:
+        ansible = ProjectAnsibleArgs(
+            target_private_key=access.target_private_key,
+            container_user=lab.ansible.projects.container_user,
+            vm_user=lab.ansible.projects.vm_user,
+            mode=access.mode,
+            provisioner=access.provisioner,
+        )
     # The runs' commands go through an explicit provider too, inherited from each Project.
     runs = [env for env in inventory.projects if env.spec.ansible is not None]
     command = command_provider(f"{cfg.stack}-projects-command") if ansible is not None and runs else None
@@ -206,24 +246,3 @@ def build_fleet_and_projects(cfg: StackConfig, lab: LabConfig, provider: proxmox
         projects[env.name] = project.machines
     if projects:
         pulumi.export("projects", projects)
-
-
-def _project_ansible(lab: LabConfig) -> ProjectAnsibleArgs | None:
-    settings = lab.project_ansible
-    if settings is None or lab.project_ansible_target_key is None:
-        return None
-    provisioner = None
-    if settings.provisioner is not None and lab.project_ansible_provisioner_key is not None:
-        provisioner = SshEndpoint(
-            host=settings.provisioner.host,
-            user=settings.provisioner.user,
-            port=settings.provisioner.port,
-            private_key=pulumi.Output.secret(lab.project_ansible_provisioner_key.get_secret_value()),
-        )
-    return ProjectAnsibleArgs(
-        target_private_key=pulumi.Output.secret(lab.project_ansible_target_key.get_secret_value()),
-        target_user=settings.target_user,
-        vm_user=settings.vm_user,
-        mode=settings.mode,
-        provisioner=provisioner,
-    )

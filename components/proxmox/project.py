@@ -20,11 +20,11 @@ from config.inventory import ProjectEnvironment, ProjectMachine
 
 @dataclass(frozen=True)
 class ProjectAnsibleArgs:
-    """How the project's `ansible` section runs (from `lab:projectAnsible`)."""
+    """How the project's `ansible` section runs (from `lab:ansible`, shared with the GNS3 run)."""
 
     target_private_key: pulumi.Input[str]
-    """Secret. Logs Ansible in to the project's machines."""
-    target_user: str = "root"
+    """Secret. Logs Ansible in to the project's machines (its public half is among their keys)."""
+    container_user: str = "root"
     """User on containers (their keys are root's); default root."""
     vm_user: str = "debian"
     """Cloud-init user on VMs, created with the project's keys; default debian."""
@@ -122,7 +122,7 @@ def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
         AnsiblePlaybookArgs(
             playbook=Path(run.playbook).relative_to(settings.source_dir).as_posix(),
             groups={run.group: hosts},
-            target_user=settings.target_user,
+            target_user=settings.container_user,
             target_private_key=settings.target_private_key,
             mode=settings.mode,
             provisioner=settings.provisioner,

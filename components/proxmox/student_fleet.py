@@ -94,12 +94,14 @@ class StudentFleet(pulumi.ComponentResource):
             if source is None:
                 continue
             if source.download is not None:
-                download = proxmoxve.download.FileLegacy(
+                download = proxmoxve.download.File(
                     f"{name}-template-{profile_name}",
                     node_name=fleet.node,
                     datastore_id=source.download.datastore,
                     content_type="vztmpl",
                     url=source.download.url,
+                    # Named as Proxmox publishes it: the volume id is known at plan time.
+                    file_name=source.download.url.rsplit("/", 1)[-1],
                     checksum=source.download.checksum,
                     checksum_algorithm="sha256" if source.download.checksum else None,
                     overwrite=False,

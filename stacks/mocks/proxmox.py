@@ -37,19 +37,13 @@ def _file(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict
 
 @resource("proxmoxve:download/file:File")
 def _download(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    # As for uploads, the id is the volume id a VM disk's `file_id` points at.
+    # As for uploads, the id is the volume id a VM disk's `file_id` or a container's template points at;
+    # without `fileName` the node names the file after the URL's last path segment.
     datastore = inputs.get("datastoreId", "local")
-    file_name = str(inputs.get("fileName") or name)
-    return f"{datastore}:{inputs.get('contentType', 'iso')}/{file_name}", {"size": 614_465_536}
-
-
-@resource("proxmoxve:download/fileLegacy:FileLegacy")
-def _download_legacy(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    # The node names the file after the URL's last path segment unless told otherwise.
-    datastore = inputs.get("datastoreId", "local")
-    content = inputs.get("contentType", "vztmpl")
+    content = inputs.get("contentType", "iso")
     file_name = str(inputs.get("fileName") or str(inputs.get("url", name)).rsplit("/", 1)[-1])
-    return f"{datastore}:{content}/{file_name}", {"fileName": file_name, "size": 126_000_000}
+    size = 126_000_000 if content == "vztmpl" else 614_465_536
+    return f"{datastore}:{content}/{file_name}", {"fileName": file_name, "size": size}
 
 
 @resource("proxmoxve:index/poolLegacy:PoolLegacy")

@@ -61,9 +61,13 @@ def test_bad_fleet_settings(plan: Planner, fleet: dict[str, Any], expected: str)
     assert expected in str(caught.value)
 
 
-def test_a_project_ansible_section_needs_its_keys(plan: Planner) -> None:
-    with pytest.raises(ConfigError, match=r"lab:projectAnsibleTargetKey is required with lab:projectAnsible"):
-        plan("prod", unset=("lab:projectAnsibleTargetKey",))
+def test_the_old_project_ansible_keys_are_unknown(plan: Planner) -> None:
+    old = {"mode": "remote", "provisioner": {"host": "10.10.10.5"}, "targetUser": "root"}
+    with pytest.raises(ConfigError) as caught:
+        plan("prod", set_={"lab:projectAnsible": old, "lab:projectAnsibleTargetKey": "key"})
+    message = str(caught.value)
+    assert "lab:projectAnsible: unknown key" in message
+    assert "lab:projectAnsibleTargetKey: unknown key" in message
 
 
 def test_ssh_key_sets_hold_public_keys(plan: Planner) -> None:

@@ -84,7 +84,16 @@ def test_admin_keys_are_checked_and_required() -> None:
 
 
 def test_gns3_is_optional() -> None:
-    lab = load(
-        unset=("lab:gns3", "lab:ansible", "lab:ansiblePrivateKey", "lab:ansibleProvisionerPrivateKey")
-    ).lab
-    assert lab is not None and lab.gns3 is None and lab.ansible is None
+    # The Ansible settings stay: the project runs use them too.
+    lab = load(unset=("lab:gns3",)).lab
+    assert lab is not None and lab.gns3 is None and lab.ansible is not None
+
+
+def test_project_users_default_to_root_and_debian() -> None:
+    raw = yaml.safe_load(stack_file("staging").config["lab:ansible"])
+    del raw["projects"]
+    lab = load(set_={"lab:ansible": raw}).lab
+    assert lab is not None and lab.ansible is not None
+    assert (lab.ansible.projects.container_user, lab.ansible.projects.vm_user) == ("root", "debian")
+    bad = {**raw, "projects": {"vmUser": "Debian User"}}
+    assert "lab:ansible.projects.vmUser: String should match pattern" in problems(set_={"lab:ansible": bad})

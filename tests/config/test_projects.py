@@ -141,5 +141,5 @@ def test_bad_file_name(plan: Planner, tmp_path: Path) -> None:
 
 
 def test_ansible_sections_need_the_lab_settings(plan: Planner) -> None:
-    with pytest.raises(ConfigError, match=r"lab:projectAnsible: missing; config/projects/prod/webshop.yaml"):
-        plan("prod", unset=("lab:projectAnsible",))
+    with pytest.raises(ConfigError, match=r"lab:ansible: missing; config/projects/prod/webshop.yaml"):
+        plan("prod", unset=("lab:ansible", "lab:ansiblePrivateKey", "lab:ansibleProvisionerPrivateKey"))

@@ -6,10 +6,18 @@ from typing import Any
 
 import yaml
 
-from tests.conftest import ROOT, Planner
+from stacks.harness import PlanResult
+from tests.conftest import ROOT, Planner, stack_file
 from tests.lab_support import CONTAINER, VM, allocate_vmids
 
 PLAYBOOK = "campus:ansible:Playbook"
+RUN = "command:remote:Command"
+
+
+def _ansible(stack: str, **changes: Any) -> dict[str, Any]:
+    raw = yaml.safe_load(stack_file(stack).config["lab:ansible"])
+    assert isinstance(raw, dict)
+    return {**raw, **changes}
 
 
 def test_container_from_a_school_file_with_numbers_as_strings(plan: Planner) -> None:
@@ -24,7 +32,7 @@ def test_container_from_a_school_file_with_numbers_as_strings(plan: Planner) -> 
     assert db.inputs["initialization"]["ipConfigs"] == [
         {"ipv4": {"address": "10.29.0.13/24", "gateway": "10.29.0.1"}}
     ]
-    assert len(db.inputs["initialization"]["userAccount"]["keys"]) == 2
+    assert len(db.inputs["initialization"]["userAccount"]["keys"]) == 3  # profs-slam's two, Ansible's
     assert (
         db.inputs["operatingSystem"]["templateFileId"]
         == "dirs-nfs:vztmpl/debian-11-standard_11.7-1_amd64.tar.zst"
@@ -64,6 +72,58 @@ def test_one_ansible_run_per_project_with_its_group_tags_and_extravars(plan: Pla
     }
     wait = result.one("command:remote:Command", "project-webshop-ansible-wait-webshop-db")
     assert container_urns & set(wait.dependencies)
+
+
+def test_the_ansible_key_is_authorised_on_every_project_machine(plan: Planner) -> None:
+    result = plan("prod")
+    public_key = _ansible("prod")["publicKey"]
+    sets = yaml.safe_load(stack_file("prod").config["lab:sshKeySets"])
+    containers = [r for r in result.of_type(CONTAINER) if r.name.startswith("project-")]
+    vms = [r for r in result.of_type(VM) if r.name.startswith("project-")]
+    assert containers and vms
+    for machine in [*containers, *vms]:
+        keys = machine.inputs["initialization"]["userAccount"]["keys"]
+        assert keys[-1] == public_key and keys.count(public_key) == 1
+        # The key set named by the project file comes first, unchanged.
+        assert any(keys[:-1] == listed for listed in sets.values()), machine.name
+
+
+def test_the_gns3_and_project_runs_share_one_key(plan: Planner) -> None:
+    def triggers(key: str) -> tuple[str, str]:
+        result = plan("prod", set_={"lab:ansiblePrivateKey": key})
+        return (
+            result.one(RUN, "prod-gns3-configure-run").inputs["triggers"][0],
+            result.one(RUN, "project-webshop-ansible-run").inputs["triggers"][0],
+        )
+
+    # Each run's trigger is keyed with its target key: a new lab:ansiblePrivateKey re-runs both.
+    first, second = triggers("key-one"), triggers("key-two")
+    assert first[0] != second[0] and first[1] != second[1]
+
+
+def test_local_mode_runs_every_playbook_where_pulumi_runs(plan: Planner) -> None:
+    result = plan(
+        "prod",
+        set_={"lab:ansible": _ansible("prod", mode="local")},
+        unset=("lab:ansibleProvisionerPrivateKey",),
+    )
+    local = {r.name for r in result.of_type("command:local:Command")}
+    assert {"prod-gns3-configure-run", "project-webshop-ansible-run"} <= local
+    assert not [r for r in result.of_type(RUN) if r.name.endswith(("-run", "-workdir"))]
+
+
+def test_project_users_come_from_lab_ansible_projects(plan: Planner) -> None:
+    def trigger(result: PlanResult, name: str) -> str:
+        return result.one(RUN, name).inputs["triggers"][0]
+
+    before = plan("prod")
+    users = {"containerUser": "admin", "vmUser": "ops"}
+    after = plan("prod", set_={"lab:ansible": _ansible("prod", projects=users)})
+    vm = after.one(VM, "project-supervision-zabbix-srv")
+    assert vm.inputs["initialization"]["userAccount"]["username"] == "ops"
+    # The users are in the project runs' inventories (their triggers hash them), not in the GNS3 run's.
+    assert trigger(after, "project-webshop-ansible-run") != trigger(before, "project-webshop-ansible-run")
+    assert trigger(after, "prod-gns3-configure-run") == trigger(before, "prod-gns3-configure-run")
 
 
 def test_workspace_pools(plan: Planner) -> None:

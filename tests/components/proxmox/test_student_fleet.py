@@ -11,6 +11,7 @@ from tests.conftest import Planner
 from tests.lab_support import CONTAINER, allocate_vmids, student, write_roster
 
 FLEET = "campus:proxmox:StudentFleet"
+DOWNLOAD = "proxmoxve:download/file:File"
 
 
 def test_reference_container_read_back(plan: Planner) -> None:
@@ -51,9 +52,14 @@ def test_reference_container_read_back(plan: Planner) -> None:
 
 def test_base_profile_builds_from_the_downloaded_template(plan: Planner) -> None:
     result = plan("prod")
-    download = result.one("proxmoxve:download/fileLegacy:FileLegacy", "students-template-base")
+    download = result.one(DOWNLOAD, "students-template-base")
     assert download.inputs["contentType"] == "vztmpl"
     assert download.inputs["url"].endswith("/debian-12-standard_12.7-1_amd64.tar.zst")
+    assert download.inputs["fileName"] == "debian-12-standard_12.7-1_amd64.tar.zst"
+    assert (download.inputs["nodeName"], download.inputs["datastoreId"]) == ("pve", "local")
+    assert download.inputs["overwrite"] is False
+    assert "checksum" not in download.inputs
+    assert download.protect is True
     ct = result.one(CONTAINER, "students-cthomas")
     assert "clone" not in ct.inputs
     assert ct.inputs["operatingSystem"] == {
@@ -65,7 +71,8 @@ def test_base_profile_builds_from_the_downloaded_template(plan: Planner) -> None
 
 def test_staging_uses_an_existing_volume_a_csv_roster_and_a_static_address(plan: Planner) -> None:
     result = plan("staging")
-    assert not result.of_type("proxmoxve:download/fileLegacy:FileLegacy")
+    # Staging's one download is the GNS3 template's cloud image: no container archive.
+    assert [r.inputs["contentType"] for r in result.of_type(DOWNLOAD)] == ["iso"]
     prof = result.one(CONTAINER, "students-test_prof")
     assert (
         prof.inputs["operatingSystem"]["templateFileId"]
@@ -216,3 +223,13 @@ def test_clone_lanes_refuse_clones_out_of_vmid_order() -> None:
         lanes.after(("pve", 9100), 49998)
     with pytest.raises(ValueError, match="at least 1"):
         CloneLanes(limit=0)
+
+
+def test_a_download_checksum_is_checked_as_sha256(plan: Planner) -> None:
+    from tests.conftest import stack_file  # noqa: PLC0415
+
+    fleet = json.loads(stack_file("prod").config["lab:fleet"])
+    digest = "0123456789abcdef" * 4
+    fleet["profiles"]["base"]["template"]["download"]["checksum"] = digest
+    download = plan("prod", set_={"lab:fleet": fleet}).one(DOWNLOAD, "students-template-base")
+    assert (download.inputs["checksum"], download.inputs["checksumAlgorithm"]) == (digest, "sha256")
