@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
+import pulumi_command as command
 import pulumi_proxmoxve as proxmoxve
 from pydantic import HttpUrl
 
@@ -41,6 +42,8 @@ class AnsibleAccess:
     """The host with Ansible installed (remote mode)."""
     target_private_key: pulumi.Output[str]
     """Secret. Logs Ansible in to the GNS3 server and the project machines."""
+    commands: command.Provider
+    """The one explicit provider of every playbook run's commands."""
 
 
 @dataclass(frozen=True)
@@ -53,13 +56,13 @@ class Lab:
 def build_lab(cfg: StackConfig, lab: LabConfig) -> Lab:
     """Declare the lab's resources through one explicit Proxmox provider."""
     provider = proxmox_provider(f"{cfg.stack}-proxmox", lab)
-    access = ansible_access(lab)
+    access = ansible_access(cfg, lab)
     gns3 = build_gns3(cfg, lab, lab.gns3, provider, access) if lab.gns3 is not None else None
     build_fleet_and_projects(cfg, lab, provider, access)
     return Lab(gns3=gns3)
 
 
-def ansible_access(lab: LabConfig) -> AnsibleAccess | None:
+def ansible_access(cfg: StackConfig, lab: LabConfig) -> AnsibleAccess | None:
     """The one way the lab's playbook runs reach their targets; none without `lab:ansible`."""
     settings = lab.ansible
     if settings is None:
@@ -79,6 +82,7 @@ def ansible_access(lab: LabConfig) -> AnsibleAccess | None:
         mode=settings.mode,
         provisioner=provisioner,
         target_private_key=pulumi.Output.secret(lab.ansible_private_key.get_secret_value()),
+        commands=command_provider(f"{cfg.stack}-command"),
     )
 
 
@@ -174,7 +178,7 @@ def build_gns3(
                 # A replaced VM comes back with new MAC addresses: configure it again.
                 rerun_when=[server.mac_addresses],
             ),
-            opts=pulumi.ResourceOptions(providers=[command_provider(f"{cfg.stack}-command")]),
+            opts=pulumi.ResourceOptions(providers=[access.commands]),
         )
     pulumi.export(
         "gns3",
@@ -217,9 +221,8 @@ def build_fleet_and_projects(
             mode=access.mode,
             provisioner=access.provisioner,
         )
-    # The runs' commands go through an explicit provider too, inherited from each Project.
-    runs = [env for env in inventory.projects if env.spec.ansible is not None]
-    command = command_provider(f"{cfg.stack}-projects-command") if ansible is not None and runs else None
+    # The runs' commands go through the lab's command provider, inherited from each Project.
+    commands = access.commands if access is not None else None
     workspaces: dict[str, proxmoxve.PoolLegacy] = {}
     projects: dict[str, object] = {}
     for env in inventory.projects:
@@ -241,7 +244,7 @@ def build_fleet_and_projects(
                 protect=cfg.is_prod,
                 ansible=ansible,
             ),
-            opts=pulumi.ResourceOptions(providers=[command] if command is not None else None),
+            opts=pulumi.ResourceOptions(providers=[commands] if commands is not None else None),
         )
         projects[env.name] = project.machines
     if projects:

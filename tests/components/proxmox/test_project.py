@@ -64,7 +64,7 @@ def test_one_ansible_run_per_project_with_its_group_tags_and_extravars(plan: Pla
     run = result.one("command:remote:Command", "project-webshop-ansible-run")
     assert "--tags base,web,db playbooks/projects/web-stack.yml" in run.inputs["create"]
     assert run.inputs["stdin"] == "[secret]"
-    command_provider = result.one("pulumi:providers:command", "prod-projects-command")
+    command_provider = result.one("pulumi:providers:command", "prod-command")
     assert run.provider is not None and run.provider.startswith(command_provider.urn)
     # The inventory (exported by the component) holds the project's group and every machine's address.
     container_urns = {
