@@ -18,7 +18,10 @@ def test_merge_requests_test_then_preview_each_stack_with_a_note() -> None:
     preview = ci["preview"]
     assert preview["needs"] == ["test"]
     assert preview["parallel"]["matrix"] == [{"STACK": ["staging", "prod"]}]
-    assert preview["rules"][0]["if"].endswith("$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_PROJECT_ID")
+    # A fork's pipeline runs in the fork, where CI_PROJECT_ID is the fork's: compare with the target.
+    assert preview["rules"][0]["if"].endswith(
+        "$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_MERGE_REQUEST_PROJECT_ID"
+    )
     script = (ROOT / "scripts" / "ci" / "gitlab-preview.sh").read_text()
     assert "--policy-pack policy" in script and '--marker "campus-preview:$STACK"' in script
 
@@ -62,3 +65,10 @@ def test_merge_requests_get_one_cost_note_comparing_base_and_request() -> None:
     assert 'scripts/ci/cost-diff.sh "$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in cost["script"]
     note = next(line for line in cost["script"] if "mr_note" in line)
     assert "--marker campus-cost" in note and "--markdown build/cost/comment.md" in note
+
+
+def test_drift_waits_for_a_running_deploy_of_the_same_stack() -> None:
+    ci = pipeline()
+    assert ci["drift"]["resource_group"] == "pulumi-$STACK"
+    assert ci["deploy:staging"]["resource_group"] == "pulumi-staging"
+    assert ci["deploy:prod"]["resource_group"] == "pulumi-prod"
