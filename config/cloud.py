@@ -3,7 +3,7 @@
 from ipaddress import IPv4Network
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.base import Model
 from config.cluster import ClusterConfig
@@ -23,8 +23,8 @@ class NetworkConfig(Model):
 
     cidr: IPv4Network
     """VPC CIDR, e.g. `10.20.0.0/16`."""
-    zones: int = Field(default=2, ge=1, le=6)
-    """Availability zones used (staging 2, prod 3)."""
+    zones: int = Field(default=2, le=6)
+    """Availability zones used (staging 2, prod 3); at least 2, as EKS requires."""
     subnet_prefix: int = Field(default=20, ge=16, le=28)
     """Prefix length of each computed subnet."""
     public_subnet_cidrs: list[IPv4Network] | None = None
@@ -37,6 +37,15 @@ class NetworkConfig(Model):
     """Send VPC flow logs to CloudWatch Logs (a KMS-encrypted log group)."""
     flow_log_retention_days: RetentionDays = 90
     """Retention of the flow logs, when `flowLogs` is on."""
+
+    @field_validator("zones")
+    @classmethod
+    def _two_zones_at_least(cls, zones: int) -> int:
+        if zones < 2:
+            raise ValueError(
+                f"expected at least 2 zones, got {zones}: EKS needs subnets in two availability zones"
+            )
+        return zones
 
     @model_validator(mode="after")
     def _subnets_fit(self) -> Self:

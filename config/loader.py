@@ -32,6 +32,12 @@ NAMESPACES: dict[str, type[BaseModel]] = {
 }
 
 
+# Namespaces that belong to the engine and the providers: not ours to judge, and a
+# key there may be legitimately set by `pulumi config set` for tooling. Every other
+# namespace is a typo of ours (`clod:enabled`) and is refused.
+FOREIGN_NAMESPACES = frozenset({"pulumi", "aws", "proxmoxve", "kubernetes", "command"})
+
+
 def _decode(value: Any) -> Any:
     """Structured values arrive as JSON text; scalars stay strings for pydantic to coerce."""
     if isinstance(value, str) and value[:1] in ("{", "["):
@@ -62,7 +68,7 @@ def _describe(error: Mapping[str, Any]) -> str:
 def _key_path(namespace: str, loc: Iterable[Any]) -> str:
     parts = [str(p) for p in loc]
     if not parts:
-        return f"{namespace}:"
+        return namespace  # a rule over several keys: its message names them
     head, rest = parts[0], parts[1:]
     path = f"{namespace}:{head}"
     for part in rest:
@@ -102,12 +108,18 @@ def load_stack_config(
     """
     secrets = set(secret_keys)
     grouped: dict[str, dict[str, Any]] = {ns: {} for ns in NAMESPACES}
+    problems: list[str] = []
     for key, value in raw.items():
         namespace, sep, name = key.partition(":")
         if sep and namespace in grouped:
             grouped[namespace][name] = _decode(value)
+        elif namespace not in FOREIGN_NAMESPACES:
+            problems.append(
+                f"{key}: unknown key; this program reads {', '.join(f'{n}:' for n in NAMESPACES)} "
+                f"(and leaves {', '.join(f'{n}:' for n in sorted(FOREIGN_NAMESPACES))} to the engine "
+                "and providers)"
+            )
 
-    problems: list[str] = []
     parts: dict[str, BaseModel | None] = {}
     for namespace, model in NAMESPACES.items():
         values = grouped[namespace]

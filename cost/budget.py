@@ -16,6 +16,7 @@ from cost.estimate import Estimate, estimate
 from cost.model import Item, by_urn
 from cost.rules import (
     EIP,
+    EKS_CLUSTER,
     LAUNCH_TEMPLATE,
     LOAD_BALANCER,
     NAT_GATEWAY,
@@ -131,7 +132,9 @@ def _zone(subnet: Item) -> str | None:
 def fewer_zones(items: list[Item], prices: PriceTable) -> tuple[str, list[Item]] | None:
     """Drop the last zone: its subnets, NAT gateways (with addresses), NLB addresses, zonal node groups."""
     zones = sorted({z for i in items if i.type == SUBNET and (z := _zone(i)) is not None})
-    if len(zones) < 2:
+    # EKS needs subnets in two zones: with a cluster, two is the floor, not an option to drop.
+    floor = 3 if any(i.type == EKS_CLUSTER for i in items) else 2
+    if len(zones) < floor:
         return None
     index = by_urn(items)
     gone = {i.urn for i in items if i.type == SUBNET and _zone(i) == zones[-1]}

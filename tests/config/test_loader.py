@@ -80,12 +80,17 @@ def test_subnet_outside_vpc() -> None:
         set_={
             "cloud:network": {
                 "cidr": "10.30.0.0/16",
-                "zones": 1,
-                "publicSubnetCidrs": ["10.31.0.0/20"],
+                "zones": 2,
+                "publicSubnetCidrs": ["10.31.0.0/20", "10.31.16.0/20"],
             }
         }
     )
     assert "outside the VPC" in msg
+
+
+def test_one_zone_is_refused_because_eks_needs_two() -> None:
+    msg = problems(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": 1}})
+    assert "cloud:network.zones: expected at least 2 zones, got 1" in msg
 
 
 def test_vpc_too_small_for_zones() -> None:
@@ -180,3 +185,16 @@ def test_part_absent_entirely() -> None:
 def test_error_is_a_pulumi_run_error() -> None:
     """RunError makes a real `pulumi up` print the message alone, without a traceback."""
     assert issubclass(ConfigError, pulumi.RunError)
+
+
+def test_unknown_namespace_is_refused_but_provider_namespaces_are_left_alone() -> None:
+    msg = problems(set_={"clod:enabled": "true", "campus:foo": "bar"})
+    assert "clod:enabled: unknown key; this program reads lab:, cloud:, platform:, cost:" in msg
+    assert "campus:foo: unknown key" in msg
+    cfg = load(set_={"aws:profile": "ops", "pulumi:tags": '{"team": "platform"}'})
+    assert cfg.cloud is not None
+
+
+def test_a_rule_over_several_keys_is_reported_under_its_namespace() -> None:
+    msg = problems(set_={"lab:proxmoxApiToken": "root@pam!ci=uuid"})
+    assert "  - lab: set exactly one of lab:proxmoxPassword and lab:proxmoxApiToken" in msg
