@@ -6,6 +6,7 @@ The offline plan runs the same policy object through `run_offline`.
 """
 
 from collections.abc import Callable
+from pathlib import Path
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -48,12 +49,12 @@ def _items(resources: list[PolicyResource]) -> list[Item]:
     ]
 
 
-def committed_settings(stack: str) -> CostSettings | None:
-    """The settings of a stack whose stack file is in this repository; None for any other
-    (a throwaway stack made elsewhere has no budget to hold it to)."""
-    if not (ROOT / f"Pulumi.{stack}.yaml").is_file():
+def committed_settings(stack: str, root: Path = ROOT) -> CostSettings | None:
+    """The settings of a stack whose stack file is in the repository at `root`; None for any
+    other (a throwaway stack made elsewhere has no budget to hold it to)."""
+    if not (root / f"Pulumi.{stack}.yaml").is_file():
         return None
-    return load_cost_settings(stack)
+    return load_cost_settings(stack, root=root)
 
 
 def budget_policy(settings_for: SettingsFor = committed_settings) -> StackValidationPolicy:

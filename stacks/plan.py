@@ -19,7 +19,7 @@ from pulumi_policy import EnforcementLevel
 
 from config import ConfigError, load_stack_config
 from cost.report import cost_report
-from policy.budget import budget
+from policy.budget import budget, budget_policy, committed_settings
 from policy.offline import check_plan, report_text
 from policy.policies import POLICIES
 from stacks.harness import ROOT, PlanResult, run_program
@@ -76,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--root", type=Path, default=ROOT, help="repository whose stack files to read (default: this one)"
     )
     args = parser.parse_args(argv)
+    for target in (args.json, args.cost_json):
+        if target is not None and not target.resolve().parent.is_dir():
+            print(f"error: cannot write {target}: no such directory {target.parent}", file=sys.stderr)
+            return 2
     try:
         result = plan_stack(args.stack, root=args.root)
     except ConfigError as exc:
@@ -85,9 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")
-    # With --cost the budget is judged by the cost report, which prints the estimate beside it.
+    # With --cost the budget is judged by the cost report, which prints the estimate beside it;
+    # without, by the policy, reading the budget of the stack files under --root.
     with_cost = args.cost or args.cost_json is not None
-    policies = [p for p in POLICIES if not (with_cost and p is budget)]
+    root: Path = args.root
+    policies = [
+        p if p is not budget else budget_policy(lambda stack: committed_settings(stack, root=root))
+        for p in POLICIES
+        if not (with_cost and p is budget)
+    ]
     violations = check_plan(result, policies)
     print("\n" + report_text(violations))
     code = 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0

@@ -10,7 +10,13 @@ _SHOWN_PER_TYPE = 5
 
 
 def plan_document(result: PlanResult) -> dict[str, Any]:
-    """The `--json` document, exactly the documented keys."""
+    """The `--json` document, exactly the documented keys.
+
+    The stack itself is not a resource of the document: a top-level resource's
+    parent is null rather than the URN of the implicit `pulumi:pulumi:Stack`.
+    """
+    project, stack = result.project, result.stack
+    stack_urn = f"urn:pulumi:{stack}::{project}::pulumi:pulumi:Stack::{project}-{stack}"
     return {
         "stack": result.stack,
         "project": result.project,
@@ -19,7 +25,7 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
                 "urn": r.urn,
                 "type": r.type,
                 "name": r.name,
-                "parent": r.parent,
+                "parent": None if r.parent == stack_urn else r.parent,
                 "custom": r.custom,
                 "inputs": r.inputs,
                 "depends_on": r.depends_on,

@@ -116,3 +116,29 @@ def test_cli_invalid_configuration_is_one_clear_message(tmp_path: Path) -> None:
     assert "cloud:network.cidr" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_top_level_resources_have_a_null_parent_and_every_parent_is_in_the_document(plan: Planner) -> None:
+    doc = plan_document(plan("staging"))
+    urns = {r["urn"] for r in doc["resources"]}
+    assert [r for r in doc["resources"] if r["parent"] is None]
+    assert all(r["parent"] is None or r["parent"] in urns for r in doc["resources"])
+
+
+def test_cli_unwritable_json_is_a_clear_error() -> None:
+    proc = run_cli("--stack", "staging", "--json", "/nonexistent-dir/plan.json")
+    assert proc.returncode == 2
+    assert "cannot write /nonexistent-dir/plan.json" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_budget_policy_reads_the_stack_files_under_root(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    text = (ROOT / "Pulumi.staging.yaml").read_text()
+    assert "  cost:monthlyBudget: 165\n" in text
+    # Same stack name, so its roster, lock file and usage file are the committed ones.
+    tight = text.replace("  cost:monthlyBudget: 165\n", "  cost:monthlyBudget: 10\n")
+    (tmp_path / "Pulumi.staging.yaml").write_text(tight)
+    proc = run_cli("--stack", "staging", "--root", str(tmp_path))
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr
+    assert "monthly-budget" in proc.stdout and "exceeds the budget of 10.00 EUR" in proc.stdout
