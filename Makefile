@@ -76,7 +76,7 @@ manifests: install ## Kubernetes manifests the program writes: built-in kinds, t
 	  $(MANIFESTS)/*/crd/Schedule/*.yaml
 dev-stack: install ## Personal stack dev-NAME from Pulumi.dev.yaml.template: make dev-stack NAME=alice [CLOUD=1]
 	@test -n "$(NAME)" || { echo "usage: make dev-stack NAME=<you> [CLOUD=1]" >&2; exit 2; }
-	$(PY) -m scripts.dev_stack $(NAME) $(if $(CLOUD),--cloud)
+	$(PY) -m scripts.dev_stack '$(NAME)' $(if $(CLOUD),--cloud)
 
 workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of every shell step
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
