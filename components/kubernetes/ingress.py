@@ -59,13 +59,20 @@ class IngressController(pulumi.ComponentResource):
                 "websecure": {"nodePort": args.https_node_port, "expose": {"default": True}},
             },
             "ingressClass": {"enabled": True, "isDefaultClass": True, "name": INGRESS_CLASS},
+            # The chart's values have no `ingressEndpoint` (Helm would drop it),
+            # and its default publishedService points at the NodePort Service,
+            # which has no load-balancer status: Ingress status would stay empty
+            # and external-dns would publish nothing. The static option itself
+            # writes the NLB's name into every Ingress status.
             "providers": {
                 "kubernetesCRD": {"enabled": True},
-                "kubernetesIngress": {
-                    "enabled": True,
-                    "ingressEndpoint": {"hostname": args.load_balancer_hostname},
-                },
+                "kubernetesIngress": {"enabled": True, "publishedService": {"enabled": False}},
             },
+            "additionalArguments": [
+                pulumi.Output.concat(
+                    "--providers.kubernetesingress.ingressendpoint.hostname=", args.load_balancer_hostname
+                )
+            ],
         }
         self.release = helm_release(
             self,

@@ -188,8 +188,10 @@ def test_traefik_serves_the_nlb_node_ports_and_publishes_its_hostname(
     assert v["service"]["type"] == "NodePort"
     assert v["ports"]["web"]["nodePort"] == HTTP_NODE_PORT
     assert v["ports"]["websecure"]["nodePort"] == HTTPS_NODE_PORT
-    hostname = v["providers"]["kubernetesIngress"]["ingressEndpoint"]["hostname"]
-    assert hostname == f"campus-{stack}-nlb-0123456789abcdef.elb.eu-west-3.amazonaws.com"
+    hostname = f"campus-{stack}-nlb-0123456789abcdef.elb.eu-west-3.amazonaws.com"
+    assert v["additionalArguments"] == [f"--providers.kubernetesingress.ingressendpoint.hostname={hostname}"]
+    # Left on, the chart would publish its NodePort Service, which has no address.
+    assert v["providers"]["kubernetesIngress"]["publishedService"] == {"enabled": False}
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
