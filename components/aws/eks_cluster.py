@@ -94,6 +94,9 @@ class EksCluster(pulumi.ComponentResource):
     storage_ready: pulumi.Resource
     """The gp3 StorageClass, itself created after the EBS CSI driver add-on: anything with a
     PersistentVolumeClaim depends on it, so its volumes can bind from the first attempt."""
+    workloads_ready: Sequence[pulumi.Resource]
+    """The node group and the CoreDNS add-on: a Helm release that waits for its
+    pods needs somewhere to schedule them and a resolver for their lookups."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:aws:EksCluster", name, None, opts)
@@ -181,7 +184,7 @@ class EksCluster(pulumi.ComponentResource):
         ]
         node_group = self._node_group(name, args, cluster, managed, child, early_addons=early)
         # After the nodes: these run Deployments that need somewhere to schedule.
-        self._addon(name, cluster, "coredns", child, depends_on=[node_group])
+        coredns = self._addon(name, cluster, "coredns", child, depends_on=[node_group])
         ebs_role, ebs_policies = self._role(
             name,
             "ebs-csi",
@@ -240,6 +243,7 @@ class EksCluster(pulumi.ComponentResource):
         self.kms_key_arn = key.arn
         self.storage_class_name = args.storage_class_name
         self.storage_ready = storage_class
+        self.workloads_ready = (node_group, coredns)
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,

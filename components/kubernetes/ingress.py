@@ -5,7 +5,7 @@ exposes exactly those, and Traefik writes the NLB's hostname into the status of
 every Ingress it serves, which is what external-dns publishes.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,9 @@ class IngressControllerArgs:
     """Environment values (config/values/traefik/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "traefik"
     """Namespace the program creates for the release. Default `traefik`."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class IngressController(pulumi.ComponentResource):
@@ -51,7 +54,9 @@ class IngressController(pulumi.ComponentResource):
         self, name: str, args: IngressControllerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("campus:kubernetes:IngressController", name, None, opts)
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        ns = namespace(
+            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        )
         computed: dict[str, Any] = {
             "service": {"type": "NodePort"},
             "ports": {

@@ -65,6 +65,7 @@ def cloud_parts() -> CloudParts:
         oidc_issuer_url=pulumi.Output.from_input(issuer),
         storage_class_name="gp3",
         storage_ready=gp3,
+        workloads_ready=(),
         ingress_http_node_port=HTTP_NODE_PORT,
         ingress_https_node_port=HTTPS_NODE_PORT,
         nlb_dns_name=pulumi.Output.from_input(
