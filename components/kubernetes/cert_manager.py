@@ -91,7 +91,7 @@ class CertManager(pulumi.ComponentResource):
             self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
         )
         zone_arn = f"arn:aws:route53:::hostedzone/{args.hosted_zone_id}"
-        role = workload_role(
+        role, role_policy = workload_role(
             self,
             name,
             namespace=args.namespace,
@@ -138,7 +138,7 @@ class CertManager(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[role],
+            depends_on=[role, role_policy],
         )
         self.issuers = {
             environment: k8s.apiextensions.CustomResource(

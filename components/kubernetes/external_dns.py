@@ -60,7 +60,7 @@ class ExternalDns(pulumi.ComponentResource):
             self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
         )
         zone_arns = [f"arn:aws:route53:::hostedzone/{zone}" for zone in args.hosted_zone_ids]
-        role = workload_role(
+        role, role_policy = workload_role(
             self,
             name,
             namespace=args.namespace,
@@ -104,7 +104,7 @@ class ExternalDns(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[role],
+            depends_on=[role, role_policy],
         )
         self.role_arn = role.arn
         self.register_outputs({"release": self.release.name, "roleArn": self.role_arn})

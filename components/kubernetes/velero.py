@@ -145,7 +145,7 @@ class Velero(pulumi.ComponentResource):
         )
         ec2_volumes = f"arn:aws:ec2:{args.region}:*:volume/*"
         ec2_snapshots = f"arn:aws:ec2:{args.region}::snapshot/*"
-        role = workload_role(
+        role, role_policy = workload_role(
             self,
             name,
             namespace=args.namespace,
@@ -237,7 +237,7 @@ class Velero(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[role],
+            depends_on=[role, role_policy],
         )
         self.schedule = k8s.apiextensions.CustomResource(
             f"{name}-daily-schedule",

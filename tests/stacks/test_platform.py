@@ -524,3 +524,11 @@ def test_prod_protects_the_data_and_staging_does_not(prod: PlanResult, staging: 
         assert result.one("kubernetes:core/v1:Namespace", "postgresql-ha-namespace").protect is expected
         assert release(result, "postgresql-ha").protect is expected
         assert not release(result, "traefik").protect
+
+
+@pytest.mark.parametrize("name", ["cert-manager", "external-dns", "velero"])
+def test_irsa_releases_wait_for_their_role_and_its_policy(prod: PlanResult, name: str) -> None:
+    role = prod.one("aws:iam/role:Role", f"{name}-role")
+    role_policy = prod.one(ROLE_POLICY, f"{name}-policy")
+    # Without the policy the role is assumable yet denied: the chart's first calls would fail.
+    assert {role.urn, role_policy.urn} <= set(release(prod, name).depends_on)
