@@ -61,7 +61,9 @@ class EksClusterArgs:
     storage_class_name: str = "gp3-encrypted"
     """Name of the default StorageClass (encrypted gp3 through the EBS CSI driver)."""
     protect: bool = False
-    """Protect the stateful children (cluster, KMS key, log group), EKS deletion protection: prod."""
+    """Protect the stateful children (cluster, KMS key, log group) and the identities
+    (access entries and their policy associations, the IAM OIDC provider), EKS
+    deletion protection: prod."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -168,11 +170,17 @@ class EksCluster(pulumi.ComponentResource):
             ),
         )
 
-        access = self._access(name, args, cluster, partition, child)
+        # Kept in prod: losing the CI identity's entry locks CI out of the
+        # cluster it would need to recreate it from.
+        access = self._access(name, args, cluster, partition, kept)
 
         oidc_issuer = cluster.identities.apply(_issuer)
+        # Kept in prod: every IRSA role trusts this provider's ARN.
         oidc = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc", url=oidc_issuer, client_id_lists=["sts.amazonaws.com"], opts=child
+            f"{name}-oidc",
+            url=oidc_issuer,
+            client_id_lists=["sts.amazonaws.com"],
+            opts=kept,
         )
 
         # Before the nodes: without the CNI a node never turns Ready, the CNI
@@ -287,7 +295,7 @@ class EksCluster(pulumi.ComponentResource):
         args: EksClusterArgs,
         cluster: aws.eks.Cluster,
         partition: str,
-        child: pulumi.ResourceOptions,
+        opts: pulumi.ResourceOptions,
     ) -> list[pulumi.Resource]:
         done: list[pulumi.Resource] = []
         for key, arn in sorted(args.admins.items()):
@@ -296,7 +304,7 @@ class EksCluster(pulumi.ComponentResource):
                 cluster_name=cluster.name,
                 principal_arn=arn,
                 type="STANDARD",
-                opts=child,
+                opts=opts,
             )
             done.append(
                 aws.eks.AccessPolicyAssociation(
@@ -305,7 +313,7 @@ class EksCluster(pulumi.ComponentResource):
                     principal_arn=arn,
                     policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/{ADMIN_POLICY}",
                     access_scope={"type": "cluster"},
-                    opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[entry])),
+                    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[entry])),
                 )
             )
         return done

@@ -262,6 +262,12 @@ PROD_PROTECTED = [
     (KMS_KEY, "prod-eks-key"),
     ("aws:cloudwatch/logGroup:LogGroup", "prod-eks-logs"),
     ("aws:lb/loadBalancer:LoadBalancer", "prod-ingress-nlb"),
+    # Not data, but losing them locks people out: the CI entry is how CI reaches the cluster,
+    # the OIDC provider is what every IRSA role trusts, the record is the platform's name.
+    ("aws:eks/accessEntry:AccessEntry", "prod-eks-access-campus-ci-deployer"),
+    ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "prod-eks-admin-campus-ci-deployer"),
+    ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "prod-eks-oidc"),
+    ("aws:route53/record:Record", "prod-ingress-dns-apex"),
 ]
 
 
@@ -280,6 +286,8 @@ def test_components_themselves_are_not_protected(prod: PlanResult) -> None:
     """protect is inherited: a protected component would pin every child, roles and rules included."""
     for component in ("campus:aws:Network", "campus:aws:EksCluster", "campus:aws:LoadBalancer"):
         assert not prod.of_type(component)[0].protect
+    # The node group holds no data (volumes live on EBS, bound by the CSI driver) and
+    # changing its instance types or disk replaces it: protecting it would block that.
     assert not prod.one(NODE_GROUP, "prod-eks-nodes").protect
 
 
