@@ -15,6 +15,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from config.charts import RELEASES
 from config.cloud import CloudConfig
 from config.cost import CostConfig
+from config.dns_owners import dns_owner_problems
 from config.errors import ConfigError
 from config.inventory import LabInventory, load_lab_inventory
 from config.lab import LabConfig
@@ -156,6 +157,8 @@ def load_stack_config(
         values, value_problems = load_release_values(stack, list(RELEASES))
         problems.extend(value_problems)
         platform = platform.model_copy(update={"release_values": values})
+        if isinstance(parts["cloud"], CloudConfig):
+            problems.extend(dns_owner_problems(parts["cloud"], platform))
     lab = parts["lab"]
     cloud = parts["cloud"]
     assert lab is None or isinstance(lab, LabConfig)

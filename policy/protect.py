@@ -16,6 +16,10 @@ STATEFUL_TYPES = frozenset(
         "aws:ec2/vpc:Vpc",
         "aws:eks/cluster:Cluster",
         "aws:kms/key:Key",
+        "aws:eks/accessEntry:AccessEntry",
+        "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+        "aws:route53/record:Record",
         "aws:s3/bucket:Bucket",
         "aws:ebs/volume:Volume",
         "aws:efs/fileSystem:FileSystem",
@@ -32,7 +36,9 @@ STATEFUL_TYPES = frozenset(
         "proxmoxve:index/vmLegacy:VmLegacy",
     }
 )
-"""Types whose deletion loses data someone cares about (student containers, the GNS3 VM, state)."""
+"""Types whose deletion loses data someone cares about (student containers, the GNS3 VM, state),
+or access that cannot be restored from the program alone (the CI identity's access entry, the OIDC
+provider every IRSA role trusts) or the platform's public names (Route53 records)."""
 
 
 def _protected(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:

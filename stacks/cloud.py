@@ -1,5 +1,6 @@
 """The cloud part of a stack: the VPC, the EKS cluster and the NLB, wired together."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -34,6 +35,9 @@ class CloudParts:
     storage_ready: pulumi.Resource
     """The gp3 StorageClass, created after the EBS CSI add-on: anything with a
     PersistentVolumeClaim depends on it."""
+    workloads_ready: Sequence[pulumi.Resource]
+    """The node group and the CoreDNS add-on: every platform namespace (so every
+    release in it) depends on them."""
     ingress_http_node_port: int
     """Node port the ingress controller must expose for HTTP (the NLB's port 80 targets it)."""
     ingress_https_node_port: int
@@ -129,6 +133,7 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
         oidc_issuer_url=cluster.oidc_issuer_url,
         storage_class_name=cluster.storage_class_name,
         storage_ready=cluster.storage_ready,
+        workloads_ready=cluster.workloads_ready,
         ingress_http_node_port=ingress.http_node_port,
         ingress_https_node_port=ingress.https_node_port,
         nlb_dns_name=lb.dns_name,

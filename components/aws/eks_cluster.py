@@ -61,7 +61,9 @@ class EksClusterArgs:
     storage_class_name: str = "gp3-encrypted"
     """Name of the default StorageClass (encrypted gp3 through the EBS CSI driver)."""
     protect: bool = False
-    """Protect the stateful children (cluster, KMS key, log group), EKS deletion protection: prod."""
+    """Protect the stateful children (cluster, KMS key, log group) and the identities
+    (access entries and their policy associations, the IAM OIDC provider), EKS
+    deletion protection: prod."""
 
 
 class EksCluster(pulumi.ComponentResource):
@@ -94,6 +96,9 @@ class EksCluster(pulumi.ComponentResource):
     storage_ready: pulumi.Resource
     """The gp3 StorageClass, itself created after the EBS CSI driver add-on: anything with a
     PersistentVolumeClaim depends on it, so its volumes can bind from the first attempt."""
+    workloads_ready: Sequence[pulumi.Resource]
+    """The node group and the CoreDNS add-on: a Helm release that waits for its
+    pods needs somewhere to schedule them and a resolver for their lookups."""
 
     def __init__(self, name: str, args: EksClusterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:aws:EksCluster", name, None, opts)
@@ -165,11 +170,17 @@ class EksCluster(pulumi.ComponentResource):
             ),
         )
 
-        access = self._access(name, args, cluster, partition, child)
+        # Kept in prod: losing the CI identity's entry locks CI out of the
+        # cluster it would need to recreate it from.
+        access = self._access(name, args, cluster, partition, kept)
 
         oidc_issuer = cluster.identities.apply(_issuer)
+        # Kept in prod: every IRSA role trusts this provider's ARN.
         oidc = aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc", url=oidc_issuer, client_id_lists=["sts.amazonaws.com"], opts=child
+            f"{name}-oidc",
+            url=oidc_issuer,
+            client_id_lists=["sts.amazonaws.com"],
+            opts=kept,
         )
 
         # Before the nodes: without the CNI a node never turns Ready, the CNI
@@ -181,7 +192,7 @@ class EksCluster(pulumi.ComponentResource):
         ]
         node_group = self._node_group(name, args, cluster, managed, child, early_addons=early)
         # After the nodes: these run Deployments that need somewhere to schedule.
-        self._addon(name, cluster, "coredns", child, depends_on=[node_group])
+        coredns = self._addon(name, cluster, "coredns", child, depends_on=[node_group])
         ebs_role, ebs_policies = self._role(
             name,
             "ebs-csi",
@@ -240,6 +251,7 @@ class EksCluster(pulumi.ComponentResource):
         self.kms_key_arn = key.arn
         self.storage_class_name = args.storage_class_name
         self.storage_ready = storage_class
+        self.workloads_ready = (node_group, coredns)
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
@@ -283,7 +295,7 @@ class EksCluster(pulumi.ComponentResource):
         args: EksClusterArgs,
         cluster: aws.eks.Cluster,
         partition: str,
-        child: pulumi.ResourceOptions,
+        opts: pulumi.ResourceOptions,
     ) -> list[pulumi.Resource]:
         done: list[pulumi.Resource] = []
         for key, arn in sorted(args.admins.items()):
@@ -292,7 +304,7 @@ class EksCluster(pulumi.ComponentResource):
                 cluster_name=cluster.name,
                 principal_arn=arn,
                 type="STANDARD",
-                opts=child,
+                opts=opts,
             )
             done.append(
                 aws.eks.AccessPolicyAssociation(
@@ -301,7 +313,7 @@ class EksCluster(pulumi.ComponentResource):
                     principal_arn=arn,
                     policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/{ADMIN_POLICY}",
                     access_scope={"type": "cluster"},
-                    opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[entry])),
+                    opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[entry])),
                 )
             )
         return done

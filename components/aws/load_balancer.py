@@ -35,7 +35,8 @@ class LoadBalancerArgs:
     deletion_protection: bool = False
     """Refuse deletion of the NLB at the API (prod)."""
     protect: bool = False
-    """Protect the NLB in state (its DNS name is what the records point at): prod."""
+    """Protect the NLB and the DNS records in state (the records are the platform's
+    public names; the NLB's DNS name is what they point at): prod."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -157,7 +158,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 name=fqdn,
                 type="A",
                 aliases=[{"name": nlb.dns_name, "zone_id": nlb.zone_id, "evaluate_target_health": True}],
-                opts=child,
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=args.protect)),
             )
 
         self.arn = nlb.arn

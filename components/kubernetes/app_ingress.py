@@ -39,6 +39,9 @@ class AppIngressArgs:
     """Namespace the program creates for the application. Default `app`."""
     tls_secret: str = "app-tls"
     """Secret cert-manager writes the certificate to. Default `app-tls`."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class AppIngress(pulumi.ComponentResource):
@@ -51,7 +54,9 @@ class AppIngress(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppIngressArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:AppIngress", name, None, opts)
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        ns = namespace(
+            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        )
         labels = sorted(args.routes)
         self.hosts = [args.routes[label].host for label in labels]
         rules: list[k8s.networking.v1.IngressRuleArgsDict] = [

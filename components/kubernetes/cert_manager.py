@@ -1,6 +1,6 @@
 """cert-manager with its CRDs, and the Let's Encrypt ClusterIssuers (DNS-01 through Route53)."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +70,9 @@ class CertManagerArgs:
     """Environment values (config/values/cert-manager/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "cert-manager"
     """Namespace the program creates for the release. Default `cert-manager`."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class CertManager(pulumi.ComponentResource):
@@ -84,9 +87,11 @@ class CertManager(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CertManagerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:CertManager", name, None, opts)
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        ns = namespace(
+            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        )
         zone_arn = f"arn:aws:route53:::hostedzone/{args.hosted_zone_id}"
-        role = workload_role(
+        role, role_policy = workload_role(
             self,
             name,
             namespace=args.namespace,
@@ -133,7 +138,7 @@ class CertManager(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[role],
+            depends_on=[role, role_policy],
         )
         self.issuers = {
             environment: k8s.apiextensions.CustomResource(

@@ -1,6 +1,6 @@
 """The Datadog agent and cluster agent, the API key from a Pulumi secret."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,9 @@ class DatadogArgs:
     """Environment values (config/values/datadog/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "datadog"
     """Namespace the program creates for the release. Default `datadog`."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class Datadog(pulumi.ComponentResource):
@@ -46,7 +49,9 @@ class Datadog(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatadogArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:Datadog", name, None, opts)
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        ns = namespace(
+            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        )
         secret = k8s.core.v1.Secret(
             f"{name}-api-key",
             metadata={"name": API_KEY_SECRET, "namespace": ns.metadata.name},

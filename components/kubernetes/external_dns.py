@@ -41,6 +41,9 @@ class ExternalDnsArgs:
     """Environment values (config/values/external-dns/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "external-dns"
     """Namespace the program creates for the release. Default `external-dns`."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class ExternalDns(pulumi.ComponentResource):
@@ -53,9 +56,11 @@ class ExternalDns(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ExternalDnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:ExternalDns", name, None, opts)
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        ns = namespace(
+            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        )
         zone_arns = [f"arn:aws:route53:::hostedzone/{zone}" for zone in args.hosted_zone_ids]
-        role = workload_role(
+        role, role_policy = workload_role(
             self,
             name,
             namespace=args.namespace,
@@ -99,7 +104,7 @@ class ExternalDns(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[role],
+            depends_on=[role, role_policy],
         )
         self.role_arn = role.arn
         self.register_outputs({"release": self.release.name, "roleArn": self.role_arn})

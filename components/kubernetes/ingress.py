@@ -5,7 +5,7 @@ exposes exactly those, and Traefik writes the NLB's hostname into the status of
 every Ingress it serves, which is what external-dns publishes.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,9 @@ class IngressControllerArgs:
     """Environment values (config/values/traefik/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "traefik"
     """Namespace the program creates for the release. Default `traefik`."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class IngressController(pulumi.ComponentResource):
@@ -51,7 +54,9 @@ class IngressController(pulumi.ComponentResource):
         self, name: str, args: IngressControllerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("campus:kubernetes:IngressController", name, None, opts)
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        ns = namespace(
+            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        )
         computed: dict[str, Any] = {
             "service": {"type": "NodePort"},
             "ports": {
@@ -59,13 +64,20 @@ class IngressController(pulumi.ComponentResource):
                 "websecure": {"nodePort": args.https_node_port, "expose": {"default": True}},
             },
             "ingressClass": {"enabled": True, "isDefaultClass": True, "name": INGRESS_CLASS},
+            # The chart's values have no `ingressEndpoint` (Helm would drop it),
+            # and its default publishedService points at the NodePort Service,
+            # which has no load-balancer status: Ingress status would stay empty
+            # and external-dns would publish nothing. The static option itself
+            # writes the NLB's name into every Ingress status.
             "providers": {
                 "kubernetesCRD": {"enabled": True},
-                "kubernetesIngress": {
-                    "enabled": True,
-                    "ingressEndpoint": {"hostname": args.load_balancer_hostname},
-                },
+                "kubernetesIngress": {"enabled": True, "publishedService": {"enabled": False}},
             },
+            "additionalArguments": [
+                pulumi.Output.concat(
+                    "--providers.kubernetesingress.ingressendpoint.hostname=", args.load_balancer_hostname
+                )
+            ],
         }
         self.release = helm_release(
             self,

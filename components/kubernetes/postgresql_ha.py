@@ -54,6 +54,9 @@ class PostgresqlHaArgs:
     """Namespace the program creates for the release. Default `postgresql`."""
     protect: bool = False
     """Protect the namespace and release (prod): deleting either deletes the data. Default False."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class PostgresqlHa(pulumi.ComponentResource):
@@ -66,7 +69,14 @@ class PostgresqlHa(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PostgresqlHaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:PostgresqlHa", name, None, opts)
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider, protect=args.protect)
+        ns = namespace(
+            self,
+            name,
+            namespace=args.namespace,
+            provider=args.k8s_provider,
+            depends_on=args.workloads_ready,
+            protect=args.protect,
+        )
         child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         db_secret = k8s.core.v1.Secret(
             f"{name}-postgresql-credentials",

@@ -14,16 +14,29 @@ HELM_TIMEOUT_SECONDS = 900
 
 
 def namespace(
-    parent: pulumi.Resource, name: str, *, namespace: str, provider: k8s.Provider, protect: bool = False
+    parent: pulumi.Resource,
+    name: str,
+    *,
+    namespace: str,
+    provider: k8s.Provider,
+    depends_on: Sequence[pulumi.Resource] = (),
+    protect: bool = False,
 ) -> k8s.core.v1.Namespace:
-    """The namespace a service owns, named explicitly so the charts' names stay predictable."""
+    """The namespace a service owns, named explicitly so the charts' names stay predictable.
+
+    `depends_on` takes the cluster's `workloads_ready` (nodes, CoreDNS): the
+    release reads the namespace's name, so it waits for them too, and Helm's
+    wait does not start on a cluster with nowhere to run its pods.
+    """
     return k8s.core.v1.Namespace(
         f"{name}-namespace",
         metadata={
             "name": namespace,
             "labels": {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "campus"},
         },
-        opts=pulumi.ResourceOptions(parent=parent, provider=provider, protect=protect),
+        opts=pulumi.ResourceOptions(
+            parent=parent, provider=provider, depends_on=list(depends_on), protect=protect
+        ),
     )
 
 

@@ -1,6 +1,6 @@
 """Velero: cluster backups to a dedicated S3 bucket, volume snapshots on EBS, a daily schedule."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +79,9 @@ class VeleroArgs:
     """Namespace the program creates for the release. Default `velero`."""
     protect: bool = False
     """Protect the bucket (prod). Default False."""
+    workloads_ready: Sequence[pulumi.Resource] = ()
+    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
+    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class Velero(pulumi.ComponentResource):
@@ -142,7 +145,7 @@ class Velero(pulumi.ComponentResource):
         )
         ec2_volumes = f"arn:aws:ec2:{args.region}:*:volume/*"
         ec2_snapshots = f"arn:aws:ec2:{args.region}::snapshot/*"
-        role = workload_role(
+        role, role_policy = workload_role(
             self,
             name,
             namespace=args.namespace,
@@ -189,7 +192,9 @@ class Velero(pulumi.ComponentResource):
             ],
             provider=args.aws_provider,
         )
-        ns = namespace(self, name, namespace=args.namespace, provider=args.k8s_provider)
+        ns = namespace(
+            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        )
         plugin = args.aws_plugin_image
         computed: dict[str, Any] = {
             "image": {"repository": args.image.repository, "tag": args.image.tag},
@@ -232,7 +237,7 @@ class Velero(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[role],
+            depends_on=[role, role_policy],
         )
         self.schedule = k8s.apiextensions.CustomResource(
             f"{name}-daily-schedule",

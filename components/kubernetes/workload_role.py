@@ -45,8 +45,12 @@ def workload_role(
     oidc_issuer_url: pulumi.Input[str],
     statements: pulumi.Input[list[dict[str, Any]]],
     provider: aws.Provider,
-) -> aws.iam.Role:
-    """The role (`{name}-role`) and its inline policy (`{name}-policy`)."""
+) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """The role (`{name}-role`) and its inline policy (`{name}-policy`).
+
+    Both are returned because the release must wait for both: a role without
+    its policy yet is assumable, and the chart's first calls would be denied.
+    """
     assume = pulumi.Output.all(oidc_provider_arn, oidc_issuer_url).apply(
         lambda a: trust_policy(str(a[0]), str(a[1]), namespace, service_account)
     )
@@ -56,13 +60,13 @@ def workload_role(
         description=f"IRSA role of {namespace}/{service_account}",
         opts=pulumi.ResourceOptions(parent=parent, provider=provider),
     )
-    aws.iam.RolePolicy(
+    policy = aws.iam.RolePolicy(
         f"{name}-policy",
         role=role.id,
         policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements}),
         opts=pulumi.ResourceOptions(parent=parent, provider=provider),
     )
-    return role
+    return role, policy
 
 
 def role_annotation(role: aws.iam.Role) -> dict[str, pulumi.Output[str]]:

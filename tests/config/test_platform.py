@@ -149,3 +149,17 @@ def test_deep_merge_lets_computed_values_win() -> None:
         {"ports": {"web": {"nodePort": 30080}}},
     )
     assert merged == {"ports": {"web": {"nodePort": 30080, "redirections": {"x": 1}}}, "replicas": 2}
+
+
+def test_a_name_in_both_dns_records_and_hosts_is_refused() -> None:
+    dns = {"domain": "campus.reverse9.xyz", "hostedZoneId": "Z0PRODCAMPUS000001", "records": ["@", "api"]}
+    msg = problems(stack="prod", set_={"cloud:dns": dns})
+    assert "cloud:dns.records and platform:hosts both list 'api'" in msg
+    assert "www" not in msg
+
+
+def test_committed_stacks_give_each_name_one_owner() -> None:
+    for stack in ("prod", "staging"):
+        cfg = load(stack)
+        assert cfg.cloud is not None and cfg.platform is not None
+        assert not set(cfg.cloud.dns.records) & set(cfg.platform.hosts)

@@ -27,6 +27,7 @@ def test_build_cloud_returns_what_the_platform_builds_on() -> None:
         pulumi.export("partsClusterName", parts.cluster_name)
         pulumi.export("partsNlb", parts.nlb_dns_name)
         pulumi.export("storageReady", parts.storage_ready.urn)
+        pulumi.export("workloadsReady", [r.urn for r in parts.workloads_ready])
 
     base = stack_file("prod")
     result = plan_config(
@@ -48,6 +49,9 @@ def test_build_cloud_returns_what_the_platform_builds_on() -> None:
     assert out["storageReady"] == storage_class.urn
     ebs = result.one("aws:eks/addon:Addon", "prod-eks-aws-ebs-csi-driver")
     assert ebs.urn in storage_class.depends_on  # so waiting on the class waits on the driver too
+    node_group = result.one("aws:eks/nodeGroup:NodeGroup", "prod-eks-nodes")
+    coredns = result.one("aws:eks/addon:Addon", "prod-eks-coredns")
+    assert out["workloadsReady"] == [node_group.urn, coredns.urn]
     with pytest.raises(FrozenInstanceError):  # the platform cannot rewire the cloud
         setattr(parts, "domain", "other")  # noqa: B010
 
@@ -63,6 +67,25 @@ def test_stack_outputs(plan: Planner, stack: str) -> None:
     assert out["clusterEndpoint"].startswith("https://") and ".eks.amazonaws.com" in out["clusterEndpoint"]
     assert out["kubeconfig"] == SECRET
     assert out["nlbDnsName"].endswith(".elb.eu-west-3.amazonaws.com")
+
+
+RELEASE = "kubernetes:helm.sh/v3:Release"
+NAMESPACE = "kubernetes:core/v1:Namespace"
+
+
+def test_every_release_waits_for_the_nodes_and_coredns(plan: Planner) -> None:
+    result = plan("prod")
+    by_urn = result.by_urn()
+    needed = {
+        result.one("aws:eks/nodeGroup:NodeGroup", "prod-eks-nodes").urn,
+        result.one("aws:eks/addon:Addon", "prod-eks-coredns").urn,
+    }
+    releases = result.of_type(RELEASE)
+    assert len(releases) == 6
+    for release in releases:
+        namespaces = [by_urn[u] for u in release.dependencies if by_urn[u].type == NAMESPACE]
+        reached = {*release.dependencies, *(u for ns in namespaces for u in ns.dependencies)}
+        assert needed <= reached, release.name
 
 
 def test_record_keys_are_stable_names() -> None:

@@ -9,15 +9,10 @@ import pytest
 
 from config.charts import RELEASES
 from stacks.harness import SECRET, PlanResult, Registered
+from stacks.plan import plan_config
 from stacks.report import plan_document, summary
 from stacks.stackfile import SECRET_PLACEHOLDER
-from tests.stacks.platform_harness import (
-    HTTP_NODE_PORT,
-    HTTPS_NODE_PORT,
-    domain_of,
-    plan_platform,
-    zone_of,
-)
+from tests.conftest import stack_file, with_changes
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer"
@@ -37,6 +32,39 @@ EXPECTED_SOURCES = {
     "datadog": ("datadog", "https://helm.datadoghq.com"),
 }
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
+
+# The committed stacks' cloud:ingress and cloud:dns, which the platform must follow.
+HTTP_NODE_PORT = 30080
+HTTPS_NODE_PORT = 30443
+DOMAINS = {"prod": "campus.reverse9.xyz", "staging": "staging.campus.reverse9.xyz"}
+ZONES = {"prod": "Z0PRODCAMPUS000001", "staging": "Z0STAGINGCAMPUS0001"}
+
+
+def domain_of(stack: str) -> str:
+    return DOMAINS[stack]
+
+
+def zone_of(stack: str) -> str:
+    return ZONES[stack]
+
+
+def plan_platform(
+    stack: str,
+    set_: dict[str, Any] | None = None,
+    unset: tuple[str, ...] = (),
+    secrets: tuple[str, ...] = (),
+) -> PlanResult:
+    """The whole stack's plan (cloud and platform), as `stacks.plan` makes it.
+
+    :param secrets: keys of `set_` to mark secret, as `pulumi config set --secret` would.
+    """
+    base = stack_file(stack)
+    return plan_config(
+        project=base.project,
+        stack=stack,
+        config=with_changes(base, set_, unset),
+        secret_keys=[*base.secret_keys, *secrets],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +216,11 @@ def test_traefik_serves_the_nlb_node_ports_and_publishes_its_hostname(
     assert v["service"]["type"] == "NodePort"
     assert v["ports"]["web"]["nodePort"] == HTTP_NODE_PORT
     assert v["ports"]["websecure"]["nodePort"] == HTTPS_NODE_PORT
-    hostname = v["providers"]["kubernetesIngress"]["ingressEndpoint"]["hostname"]
-    assert hostname == f"campus-{stack}-nlb-0123456789abcdef.elb.eu-west-3.amazonaws.com"
+    hostname = stacks[stack].outputs["nlbDnsName"]
+    assert hostname.endswith(".elb.eu-west-3.amazonaws.com")
+    assert v["additionalArguments"] == [f"--providers.kubernetesingress.ingressendpoint.hostname={hostname}"]
+    # Left on, the chart would publish its NodePort Service, which has no address.
+    assert v["providers"]["kubernetesIngress"]["publishedService"] == {"enabled": False}
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
@@ -224,8 +255,8 @@ def test_postgresql_has_two_replicas_behind_pgpool_on_gp3(
 ) -> None:
     v = values(stacks[stack], "postgresql-ha")
     assert v["postgresql"]["replicaCount"] == 2
-    assert v["persistence"] == {"enabled": True, "storageClass": "gp3", "size": size}
-    assert v["global"]["defaultStorageClass"] == "gp3"
+    assert v["persistence"] == {"enabled": True, "storageClass": "gp3-encrypted", "size": size}
+    assert v["global"]["defaultStorageClass"] == "gp3-encrypted"
     assert v["postgresql"]["existingSecret"] == "postgresql-credentials"
     assert v["pgpool"]["existingSecret"] == "pgpool-credentials"
     assert v["postgresql"]["image"] == {
@@ -451,7 +482,12 @@ def test_custom_resources_wait_for_the_release_installing_their_crd(
 @pytest.mark.parametrize("stack", ["prod", "staging"])
 def test_everything_with_a_volume_claim_waits_for_storage(stacks: dict[str, PlanResult], stack: str) -> None:
     result = stacks[stack]
-    storage = result.one("kubernetes:storage.k8s.io/v1:StorageClass", f"{stack}-gp3").urn
+    storage_class = result.one("kubernetes:storage.k8s.io/v1:StorageClass", f"{stack}-eks-gp3-encrypted")
+    storage = storage_class.urn
+    # The class waits for the EBS CSI driver, so the claims' volumes can be provisioned.
+    assert (
+        result.one("aws:eks/addon:Addon", f"{stack}-eks-aws-ebs-csi-driver").urn in storage_class.depends_on
+    )
     with_claims = [
         r for r in result.of_type(RELEASE) if "persistence" in cast(dict[str, Any], r.inputs["values"])
     ]
@@ -488,3 +524,11 @@ def test_prod_protects_the_data_and_staging_does_not(prod: PlanResult, staging: 
         assert result.one("kubernetes:core/v1:Namespace", "postgresql-ha-namespace").protect is expected
         assert release(result, "postgresql-ha").protect is expected
         assert not release(result, "traefik").protect
+
+
+@pytest.mark.parametrize("name", ["cert-manager", "external-dns", "velero"])
+def test_irsa_releases_wait_for_their_role_and_its_policy(prod: PlanResult, name: str) -> None:
+    role = prod.one("aws:iam/role:Role", f"{name}-role")
+    role_policy = prod.one(ROLE_POLICY, f"{name}-policy")
+    # Without the policy the role is assumable yet denied: the chart's first calls would fail.
+    assert {role.urn, role_policy.urn} <= set(release(prod, name).depends_on)

@@ -9,7 +9,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from tests.stacks.platform_harness import plan_platform
+from stacks.plan import plan_stack
 from tests.stacks.render_manifests import CRD_SCHEMAS, KUBERNETES_VERSION, is_custom, manifests, write
 
 
@@ -24,7 +24,7 @@ def validate(doc: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module", params=["staging", "prod"])
 def docs(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    return manifests(plan_platform(str(request.param)))
+    return manifests(plan_stack(str(request.param)))
 
 
 def test_every_manifest_validates(docs: list[dict[str, Any]]) -> None:

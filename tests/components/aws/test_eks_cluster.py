@@ -2,6 +2,7 @@
 
 import json
 import runpy
+from collections.abc import Mapping
 from typing import Any
 
 import kubernetes_validate
@@ -12,7 +13,8 @@ from components.aws.eks_cluster import KUBERNETES_VERSION
 from components.aws.kubeconfig import kubeconfig
 from config import ConfigError
 from stacks.harness import ROOT, SECRET, PlanResult
-from stacks.plan import plan_config
+from stacks.mocks.registry import CALLS, Context
+from stacks.plan import plan_config, plan_stack
 from tests.conftest import Planner, stack_file
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -120,8 +122,31 @@ def test_addons_are_ordered_around_the_node_group(prod: PlanResult) -> None:
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "prod-eks-ebs-csi-AmazonEBSCSIDriverPolicy"
     )
     assert policy.inputs["policyArn"].endswith("service-role/AmazonEBSCSIDriverPolicy")
-    for addon in prod.of_type(ADDON):
-        assert addon.inputs["addonVersion"].endswith("-eksbuild.1"), "versions come from getAddonVersion"
+
+
+def test_addon_versions_are_the_default_builds_for_the_pinned_kubernetes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    asked: list[dict[str, Any]] = []
+    token = "aws:eks/getAddonVersion:getAddonVersion"
+    real = CALLS[token]
+
+    def recording(ctx: Context, args: Mapping[str, Any]) -> dict[str, Any]:
+        asked.append(dict(args))
+        answer = real(ctx, args)
+        return {**answer, "version": f"v0.0.{len(asked)}-{args['addonName']}"}
+
+    monkeypatch.setitem(CALLS, token, recording)
+    result = plan_stack("prod")
+    assert {a["addonName"] for a in asked} == {a.inputs["addonName"] for a in result.of_type(ADDON)}
+    # The default build for the cluster's pinned version, never the newest one.
+    assert {(a["kubernetesVersion"], a.get("mostRecent", False)) for a in asked} == {
+        (KUBERNETES_VERSION, False)
+    }
+    answers = {f"v0.0.{i}-{a['addonName']}" for i, a in enumerate(asked, 1)}
+    for addon in result.of_type(ADDON):
+        version = addon.inputs["addonVersion"]
+        assert version in answers and version.endswith(f"-{addon.inputs['addonName']}")
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])
@@ -237,6 +262,12 @@ PROD_PROTECTED = [
     (KMS_KEY, "prod-eks-key"),
     ("aws:cloudwatch/logGroup:LogGroup", "prod-eks-logs"),
     ("aws:lb/loadBalancer:LoadBalancer", "prod-ingress-nlb"),
+    # Not data, but losing them locks people out: the CI entry is how CI reaches the cluster,
+    # the OIDC provider is what every IRSA role trusts, the record is the platform's name.
+    ("aws:eks/accessEntry:AccessEntry", "prod-eks-access-campus-ci-deployer"),
+    ("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "prod-eks-admin-campus-ci-deployer"),
+    ("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "prod-eks-oidc"),
+    ("aws:route53/record:Record", "prod-ingress-dns-apex"),
 ]
 
 
@@ -255,6 +286,8 @@ def test_components_themselves_are_not_protected(prod: PlanResult) -> None:
     """protect is inherited: a protected component would pin every child, roles and rules included."""
     for component in ("campus:aws:Network", "campus:aws:EksCluster", "campus:aws:LoadBalancer"):
         assert not prod.of_type(component)[0].protect
+    # The node group holds no data (volumes live on EBS, bound by the CSI driver) and
+    # changing its instance types or disk replaces it: protecting it would block that.
     assert not prod.one(NODE_GROUP, "prod-eks-nodes").protect
 
 

@@ -40,8 +40,14 @@ def test_listeners_forward_80_and_443_to_the_ingress_node_ports(prod: PlanResult
     listeners = {r.inputs["port"]: r.inputs for r in prod.of_type(LISTENER)}
     assert sorted(listeners) == [80, 443]
     assert all(listener["protocol"] == "TCP" for listener in listeners.values())
-    arns = {listener["defaultActions"][0]["targetGroupArn"] for listener in listeners.values()}
-    assert len(arns) == 2 and all(":targetgroup/prod-ingress-http" in arn for arn in arns)
+    # Each listener's target group is the one its action's ARN came from, read
+    # from the registered dependencies rather than from the ARN's text.
+    forwarded: dict[int, int] = {}
+    for listener in prod.of_type(LISTENER):
+        (target,) = [prod.by_urn()[u] for u in listener.dependencies if prod.by_urn()[u].type == TARGET_GROUP]
+        assert listener.inputs["defaultActions"][0]["type"] == "forward"
+        forwarded[listener.inputs["port"]] = target.inputs["port"]
+    assert forwarded == {80: ports["httpNodePort"], 443: ports["httpsNodePort"]}
 
 
 def test_node_ports_are_configuration(plan: Planner) -> None:

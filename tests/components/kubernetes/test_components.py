@@ -116,7 +116,11 @@ def test_ingress_controller_node_ports_are_its_arguments() -> None:
     result = run(program)
     values = cast(dict[str, Any], result.one(RELEASE, "edge-release").inputs["values"])
     assert (values["ports"]["web"]["nodePort"], values["ports"]["websecure"]["nodePort"]) == (31080, 31443)
-    assert values["providers"]["kubernetesIngress"]["ingressEndpoint"]["hostname"] == "lb.example.org"
+    assert values["additionalArguments"] == [
+        "--providers.kubernetesingress.ingressendpoint.hostname=lb.example.org"
+    ]
+    assert values["providers"]["kubernetesIngress"]["publishedService"] == {"enabled": False}
+    assert "ingressEndpoint" not in values["providers"]["kubernetesIngress"]
     assert (
         result.one("kubernetes:core/v1:Namespace", "edge-namespace").inputs["metadata"]["name"] == "traefik"
     )
