@@ -8,6 +8,7 @@ import yaml
 
 from config.allocations import allocate, read, write
 from config.inventory import wanted_names
+from config.lab import configured_vmids
 from config.loader import load_stack_config
 from tests.conftest import stack_file, with_changes
 
@@ -41,5 +42,7 @@ def allocate_vmids(stack: str, set_: Mapping[str, Any]) -> None:
     current, problems = read(path)
     assert not problems
     students, machines = wanted_names(stack, cfg.lab)
-    updated, _ = allocate(current, cfg.lab.vmid_range, students=students, machines=machines)
+    reserve = {name: vmid for _, name, vmid in configured_vmids(cfg.lab)}
+    updated, _ = allocate(current, cfg.lab.vmid_range, students=students, machines=machines, reserve=reserve)
     write(path, updated, stack)
+
