@@ -88,6 +88,8 @@ def test_user_data_carries_identity_admin_and_keys(plan: Planner) -> None:
         "gns3.reverse9.xyz",
         "Indian/Reunion",
     )
+    # The system hostname is the short name (gns3vm), the FQDN only goes into /etc/hosts.
+    assert doc["prefer_fqdn_over_hostname"] is False and doc["manage_etc_hosts"] is True
     (admin,) = doc["users"]
     assert admin["name"] == "admin" and admin["shell"] == "/bin/bash"
     assert admin["sudo"] == "ALL=(ALL) NOPASSWD:ALL"
