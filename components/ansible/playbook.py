@@ -158,6 +158,16 @@ def content_hash(tree: str, inventory: str, extra_vars_json: str, key: str) -> s
     return digest.hexdigest()
 
 
+def run_dir_name(name: str, content: str, key: str, rerun_when: Sequence[Any]) -> str:
+    """The per-run directory on the provisioner: the content hash, plus a hash of the
+    `rerun_when` values when there are any (keyed like `content_hash`: they may be secrets)."""
+    if not rerun_when:
+        return f"{RUN_ROOT}/{name}-{content[:16]}"
+    values = json.dumps(list(rerun_when), sort_keys=True, default=str)
+    rerun = hmac.new(key.encode(), values.encode(), hashlib.sha256).hexdigest()
+    return f"{RUN_ROOT}/{name}-{content[:16]}-{rerun[:8]}"
+
+
 # Writes each member of the JSON object on stdin to a file of that name (umask 077 applies).
 _UNPACK = (
     "import json, sys\n"
@@ -334,7 +344,13 @@ class AnsiblePlaybook(pulumi.ComponentResource):
 
         secret_output = ["stdout", "stderr"]
         if provisioner is not None:
-            run_dir = self.content_hash.apply(lambda h: f"{RUN_ROOT}/{name}-{h[:16]}")
+            # Named after everything that replaces the run: a replacement differing only in
+            # `rerun_when` must not land in the old directory, which the old workdir's delete removes.
+            run_dir = pulumi.Output.unsecret(
+                pulumi.Output.all(self.content_hash, key, *args.rerun_when).apply(
+                    lambda v: run_dir_name(name, str(v[0]), str(v[1]), v[2:])
+                )
+            )
             workdir = command.remote.Command(
                 f"{name}-workdir",
                 connection=provisioner,

@@ -171,6 +171,20 @@ def test_rerun_when_replaces_waits_and_run(tree: Path) -> None:
     assert result.one(COMMAND, "lab-run").inputs["triggers"][1] == "mac-1"
 
 
+def test_a_rerun_gets_its_own_run_directory(tree: Path) -> None:
+    def paths(rerun_when: list[str]) -> tuple[str, str, str]:
+        result = plan_of(args(tree, rerun_when=rerun_when))
+        workdir = result.one(COMMAND, "lab-workdir").inputs["delete"].removeprefix("rm -rf ")
+        return workdir, result.one(COPY, "lab-copy").inputs["remotePath"], result.outputs["hash"]
+
+    first, second = paths(["mac-1"]), paths(["mac-2"])
+    # Same content, a new machine: the replacement's copy must not land in the directory the old
+    # workdir's delete removes.
+    assert first[2] == second[2]
+    assert first[0] != second[0] and first[1] == f"{first[0]}/ansible" and second[1] == f"{second[0]}/ansible"
+    assert first[0].startswith(f".campus-ansible/lab-{first[2][:16]}-") and "mac-1" not in first[0]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
