@@ -6,8 +6,9 @@ from typing import Any
 import pytest
 
 from config import ConfigError
-from config.fleet import HomeMount, IdRange
+from config.fleet import FleetConfig, HomeMount, IdRange
 from tests.conftest import ROOT, Planner, stack_file
+from tests.lab_support import CONTAINER
 
 
 def _fleet(**changes: Any) -> dict[str, Any]:
@@ -84,3 +85,15 @@ def test_the_readme_gives_the_subordinate_ids_the_default_idmap_needs() -> None:
     assert f"root:{ids.start}:{ids.size}" in section and "root:100000:65536" in section
     assert "/etc/subuid" in section and "/etc/subgid" in section
     assert HomeMount().host_path.replace("{login}", "<login>") in section
+
+
+def test_the_readme_names_the_mac_prefix_the_fleet_derives_from(plan: Planner) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**MAC addresses.**") : readme.index("**Preparing each node.**")]
+    prefix = FleetConfig.model_fields["mac_prefix"].default
+    assert f"`{prefix}`" in section and "students only" in section
+    assert "`lab:fleet.macPrefix`" in section and "`lab:fleet.macAddresses`" in section
+    containers = [r for r in plan("prod").of_type(CONTAINER) if r.name.startswith("students-")]
+    assert containers
+    for ct in containers:
+        assert ct.inputs["networkInterfaces"][0]["macAddress"].startswith(prefix + ":"), ct.name
