@@ -13,7 +13,7 @@ New ids continue after the highest one in use, so a freed id is reused only
 once the range's end is reached.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -29,7 +29,7 @@ HEADER = """\
 # VMIDs of this stack's machines: a lock file, committed. Never edit an entry by hand:
 # `python -m config.vmids --stack {stack}` adds entries for new students and project
 # machines; `--prune` frees the entries of machines that no longer exist. Machines
-# whose VMID is set elsewhere in the configuration go under `reserved:` (by hand).
+# whose VMID is set elsewhere in the configuration are recorded under `reserved:`.
 """
 
 
@@ -140,8 +140,12 @@ def allocate(
     students: Sequence[str],
     machines: Sequence[str],
     prune: bool = False,
+    reserve: Mapping[str, int] | None = None,
 ) -> tuple[Allocations, list[str]]:
     """Entries for the names without one; existing entries never change.
+
+    :param reserve: VMIDs the configuration sets (name under `reserved:` to VMID), recorded when the
+        name is missing and the id is free; any other mismatch is left for the plan to refuse.
 
     :returns: the new allocations and a line per change.
     :raises RangeExhaustedError: when the range has too few free ids.
@@ -156,6 +160,10 @@ def allocate(
         for table, wanted in ((result.students, set(students)), (result.projects, set(machines))):
             for name in [n for n in table if n not in wanted]:
                 changes.append(f"freed {table.pop(name)} ({name})")
+    for name, vmid in (reserve or {}).items():
+        if name not in result.reserved and vmid not in result.used():
+            result.reserved[name] = vmid
+            changes.append(f"reserved {vmid} for {name}")
     used = result.used()
     wanted_count = sum(1 for n in students if n not in result.students)
     wanted_count += sum(1 for n in machines if n not in result.projects)

@@ -1,9 +1,10 @@
 """`lab:fleet`: how the per-student LXC containers are built (profiles, homes, first boot)."""
 
+import re
 from ipaddress import IPv4Address, IPv4Interface
 from typing import Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.base import Model
 
@@ -26,12 +27,25 @@ class CloneSource(Model):
 class DownloadSource(Model):
     """Download a container template archive to a node's datastore."""
 
-    url: str = Field(pattern=r"^https?://\S+\.tar\.(zst|xz|gz)$")
-    """Archive URL, e.g. Proxmox's `debian-12-standard_12.12-1_amd64.tar.zst`."""
+    url: str
+    """Archive URL over https, e.g. Proxmox's `debian-12-standard_12.12-1_amd64.tar.zst`."""
     datastore: str = "local"
     """Datastore with `vztmpl` content enabled."""
-    checksum: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    """SHA-256 of the archive; checked by the node after the download when set."""
+    checksum: str = Field(pattern=r"^([0-9a-f]{64}|[0-9a-f]{128})$")
+    """Required. SHA-256 (64 hex digits) or SHA-512 (128, what Proxmox's appliance index
+    publishes) of the archive; the node refuses a download that does not match."""
+
+    @field_validator("url")
+    @classmethod
+    def _https_archive(cls, url: str) -> str:
+        if not re.match(r"^https://\S+\.tar\.(zst|xz|gz)$", url):
+            raise ValueError(f"{url!r}: expected an https URL of a .tar.zst, .tar.xz or .tar.gz archive")
+        return url
+
+    @property
+    def checksum_algorithm(self) -> Literal["sha256", "sha512"]:
+        """The algorithm `checksum` is written in, from its length."""
+        return "sha256" if len(self.checksum) == 64 else "sha512"
 
 
 class TemplateSource(Model):

@@ -9,8 +9,15 @@ from pydantic import Field, HttpUrl, field_validator, model_validator
 
 from config.base import Model
 
-UBUNTU_2404_IMAGE = "https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img"
-"""Ubuntu 24.04 (noble) cloud image, the default source of a built template."""
+UBUNTU_2404_IMAGE = (
+    "https://cloud-images.ubuntu.com/releases/noble/release-20260801/ubuntu-24.04-server-cloudimg-amd64.img"
+)
+"""Ubuntu 24.04 (noble) cloud image of a dated release, the default source of a built template."""
+UBUNTU_2404_IMAGE_SHA256 = "0533b0655c32e68b31d792ecd6ccfca95abdbc536c4446874fe0513bd4140ffe"
+"""SHA-256 of `UBUNTU_2404_IMAGE` as listed for that release in public references of Ubuntu's
+SHA256SUMS; not fetched from Ubuntu here: the operator verifies it (see the README)."""
+# A dated release directory never changes content; `current/` does, so its checksum would go stale.
+_PINNED_RELEASE = re.compile(r"/(release-)?\d{8}(\.\d+)?/")
 
 _DNS_NAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -26,15 +33,30 @@ class TemplateBuild(Model):
     name: str = Field(default="ubuntu-2404-cloudinit", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
     """Name of the template VM."""
     image_url: HttpUrl = HttpUrl(UBUNTU_2404_IMAGE)
-    """Cloud image the node downloads."""
+    """Cloud image the node downloads, over https; default a dated noble release."""
     image_checksum: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    """SHA-256 of the image; when set, the node verifies the download against it."""
+    """SHA-256 of the image; the node verifies the download against it. Default: the published
+    checksum of the default image; required for any URL that is not a dated release directory."""
     image_datastore: str = "local"
     """Datastore (with the `iso` content type) the image is downloaded to."""
     datastore: str = "local-lvm"
     """Datastore of the template's disk and cloud-init drive."""
     disk_size_gb: int = Field(default=10, ge=4, le=1024)
     """Template disk size; clones grow it to `gns3.disk.sizeGb`."""
+
+    @model_validator(mode="after")
+    def _verified_image(self) -> Self:
+        url = str(self.image_url)
+        if self.image_url.scheme != "https":
+            raise ValueError(f"imageUrl {url}: expected an https URL")
+        if self.image_checksum is None and url == UBUNTU_2404_IMAGE:
+            return self.model_copy(update={"image_checksum": UBUNTU_2404_IMAGE_SHA256})
+        if self.image_checksum is None and not _PINNED_RELEASE.search(url):
+            raise ValueError(
+                f"imageChecksum: required for imageUrl {url}, which is not a dated release directory "
+                "(e.g. .../releases/noble/release-YYYYMMDD/...); expected the image's SHA-256"
+            )
+        return self
 
 
 class TemplateChoice(Model):

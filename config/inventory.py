@@ -6,12 +6,13 @@ hostname and MAC address; a project machine with its VMID, base and keys.
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from config.allocations import Allocations, check, default_path, read
 from config.fleet import FleetConfig
-from config.lab import LabConfig
-from config.paths import ROOT, resolve
+from config.lab import LabConfig, configured_vmids
+from config.paths import ROOT, resolve, shown
 from config.projects import LoadedProject, Machine, Project, ProjectBase, ProjectContext, load_projects
 from config.roster import Student, hostname_for, load_roster
 
@@ -129,9 +130,55 @@ def load_lab_inventory(
             students=[s.login for s in students],
             machines=[f"{p.name}/{m.hostname}" for p in projects for m in [*p.spec.ct, *p.spec.vm]],
         )
+        problems += _configured_vmids_reserved(path, allocations, lab)
     if problems or not require_vmids:
         return LabInventory(students=(), projects=()), problems
-    return _join(students, macs, projects, allocations, lab), []
+    inventory = _join(students, macs, projects, allocations, lab)
+    return inventory, vmid_clashes(path, inventory, lab)
+
+
+def _configured_vmids_reserved(path: Path, allocations: Allocations, lab: LabConfig) -> list[str]:
+    # The allocator only steers clear of ids it can see in the lock file: an id set in the
+    # configuration but missing from `reserved:` could be handed to the next student.
+    where = shown(path)
+    owners = {
+        vmid: f"{section}.{name}"
+        for section, table in (("students", allocations.students), ("projects", allocations.projects))
+        for name, vmid in table.items()
+    }
+    problems: list[str] = []
+    for key, name, vmid in configured_vmids(lab):
+        if vmid in owners:
+            problems.append(
+                f"{key}: VMID {vmid} is already allocated to {owners[vmid]} in {where}; "
+                f"expected an id of its own, listed as `reserved: {{{name}: {vmid}}}` there"
+            )
+        elif allocations.reserved.get(name) != vmid:
+            problems.append(
+                f"{key}: VMID {vmid} is not reserved in {where}; "
+                f"expected `reserved: {{{name}: {vmid}}}` there (got {allocations.reserved.get(name)!r})"
+            )
+    return problems
+
+
+def vmid_clashes(path: Path, inventory: LabInventory, lab: LabConfig) -> list[str]:
+    """Two machines with one VMID: the failure this lock file exists to prevent, checked last."""
+    owners: dict[int, str] = {}
+    problems: list[str] = []
+    registered = [
+        *((f"student {s.student.login}", s.vmid) for s in inventory.students),
+        *((f"project machine {p.name}/{m.key}", m.vmid) for p in inventory.projects for m in p.machines),
+        *((key, vmid) for key, _, vmid in configured_vmids(lab)),
+    ]
+    for owner, vmid in registered:
+        if vmid in owners:
+            problems.append(
+                f"{shown(path)}: VMID {vmid} would be registered for both {owners[vmid]} and {owner}; "
+                "expected one VMID per machine"
+            )
+        else:
+            owners[vmid] = owner
+    return problems
 
 
 def _join(

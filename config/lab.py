@@ -28,6 +28,19 @@ def _build_id(gns3: Gns3Config) -> int | None:
     return gns3.template.build.vm_id if gns3.template.build is not None else None
 
 
+# Machines whose VMID the configuration sets rather than the allocator: config key, name of
+# their entry under `reserved:` in the VMID lock file, and how to read the id.
+RESERVED_NAMES = {"lab:gns3.vmId": "gns3vm", "lab:gns3.template.build.vmId": "gns3-template"}
+
+
+def configured_vmids(lab: "LabConfig") -> list[tuple[str, str, int]]:
+    """VMIDs of machines the lab creates with an id set in configuration: (key, reserved name, id)."""
+    if lab.gns3 is None:
+        return []
+    found = [("lab:gns3.vmId", lab.gns3.vm_id), ("lab:gns3.template.build.vmId", _build_id(lab.gns3))]
+    return [(key, RESERVED_NAMES[key], vmid) for key, vmid in found if vmid is not None]
+
+
 class ProxmoxNode(Model):
     """A cluster node the provider reaches over SSH (snippet uploads, idmap)."""
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from config.allocations import RangeExhaustedError, allocate, default_path, read, write
 from config.errors import ConfigError
 from config.inventory import wanted_names
+from config.lab import configured_vmids
 from config.loader import load_stack_config
 from config.paths import ROOT, resolve, shown
 from stacks.stackfile import read_stack_file
@@ -50,7 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     students, machines = wanted_names(args.stack, cfg.lab)
     try:
         updated, changes = allocate(
-            current, cfg.lab.vmid_range, students=students, machines=machines, prune=args.prune
+            current,
+            cfg.lab.vmid_range,
+            students=students,
+            machines=machines,
+            prune=args.prune,
+            reserve={name: vmid for _, name, vmid in configured_vmids(cfg.lab)},
         )
     except RangeExhaustedError as exc:
         print(f"error: {exc}", file=sys.stderr)

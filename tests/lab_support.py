@@ -1,15 +1,19 @@
 """Helpers for lab tests: temporary rosters and VMID lock files, as the command would write them."""
 
+import runpy
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+import pulumi
 import yaml
 
 from config.allocations import allocate, read, write
 from config.inventory import wanted_names
+from config.lab import configured_vmids
 from config.loader import load_stack_config
-from tests.conftest import stack_file, with_changes
+from stacks.plan import plan_config
+from tests.conftest import ROOT, stack_file, with_changes
 
 CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy"
 VM = "proxmoxve:index/vmLegacy:VmLegacy"
@@ -41,5 +45,32 @@ def allocate_vmids(stack: str, set_: Mapping[str, Any]) -> None:
     current, problems = read(path)
     assert not problems
     students, machines = wanted_names(stack, cfg.lab)
-    updated, _ = allocate(current, cfg.lab.vmid_range, students=students, machines=machines)
+    reserve = {name: vmid for _, name, vmid in configured_vmids(cfg.lab)}
+    updated, _ = allocate(current, cfg.lab.vmid_range, students=students, machines=machines, reserve=reserve)
     write(path, updated, stack)
+
+
+def wait_logins(stack: str, set_: Mapping[str, Any] | None = None) -> dict[str, tuple[str, str]]:
+    """Each playbook wait command's login user and script, as the provider would receive them.
+
+    The plan shows a command's `connection` as `[secret]` (it carries the key): the user is read
+    from the inputs the program passes, through a stack transformation.
+    """
+    base = stack_file(stack)
+    raw = with_changes(base, set_)
+    seen: dict[str, tuple[str, str]] = {}
+
+    def capture(args: pulumi.ResourceTransformationArgs) -> None:
+        if args.type_ == "command:remote:Command" and "-wait-" in args.name:
+            name, create = args.name, str(args.props["create"])
+            # Command wraps `connection` in a secret Output: read it once it resolves.
+            pulumi.Output.from_input(args.props["connection"]).apply(
+                lambda c: seen.__setitem__(name, (str(cast(dict[str, Any], c)["user"]), create))
+            )
+
+    def program() -> None:
+        pulumi.runtime.register_stack_transformation(capture)
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
+
+    plan_config(project=base.project, stack=stack, config=raw, secret_keys=base.secret_keys, program=program)
+    return seen

@@ -58,7 +58,14 @@ class InventoryHost:
     address: pulumi.Input[str]
     """Address Ansible and the waits connect to (`ansible_host`)."""
     variables: Mapping[str, Any] = field(default_factory=dict[str, Any])
-    """Plain host variables, JSON-serialisable; default none. Never secrets: the inventory is stored."""
+    """Plain host variables, JSON-serialisable; default none. Never secrets: the inventory is stored.
+    Not `ansible_user`: set `user` instead, so the wait logs in as the same user."""
+    user: str | None = None
+    """Remote user on this host (its `ansible_user`, also the user its wait logs in as); default
+    None: the run's `target_user`."""
+    wait_for_cloud_init: bool | None = None
+    """Wait for cloud-init on this host before the run; default None: the run's `wait_for_cloud_init`
+    (a container has no cloud-init, a VM of the same run does)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +103,8 @@ class AnsiblePlaybookArgs:
     extra_vars: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """Extra variables (`-e`); values may be Outputs and secrets: they go through a file, never argv."""
     wait_for_cloud_init: bool = True
-    """Wait for `cloud-init status --wait` on every target before the run (default); SSH is always awaited."""
+    """Wait for `cloud-init status --wait` on every target before the run (default), unless a host's
+    `wait_for_cloud_init` says otherwise; SSH is always awaited."""
     source_dir: str = "ansible"
     """Directory of playbooks and roles, relative to the project root (or absolute); default `ansible`."""
     rerun_when: Sequence[pulumi.Input[Any]] = ()
@@ -148,6 +156,16 @@ def content_hash(tree: str, inventory: str, extra_vars_json: str, key: str) -> s
         data = part.encode()
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
+
+
+def run_dir_name(name: str, content: str, key: str, rerun_when: Sequence[Any]) -> str:
+    """The per-run directory on the provisioner: the content hash, plus a hash of the
+    `rerun_when` values when there are any (keyed like `content_hash`: they may be secrets)."""
+    if not rerun_when:
+        return f"{RUN_ROOT}/{name}-{content[:16]}"
+    values = json.dumps(list(rerun_when), sort_keys=True, default=str)
+    rerun = hmac.new(key.encode(), values.encode(), hashlib.sha256).hexdigest()
+    return f"{RUN_ROOT}/{name}-{content[:16]}-{rerun[:8]}"
 
 
 # Writes each member of the JSON object on stdin to a file of that name (umask 077 applies).
@@ -207,6 +225,11 @@ def validate_args(args: AnsiblePlaybookArgs, source: Path) -> None:
         if not _GROUP_NAME.match(group) or group in ("all", "ungrouped"):
             raise ValueError(f"group {group!r}: expected letters, digits and _ (not all/ungrouped)")
         names = [h.name for h in hosts]
+        for host in hosts:
+            if "ansible_user" in host.variables:
+                raise ValueError(
+                    f"host {host.name!r} in group {group!r}: set `user`, not the ansible_user variable"
+                )
         for name in names:
             if not _HOST_NAME.match(name):
                 raise ValueError(f"host {name!r} in group {group!r}: expected letters, digits, '.', '_', '-'")
@@ -226,7 +249,8 @@ def _host_triples(
     def group(resolved: list[Any]) -> dict[str, list[tuple[str, str, Mapping[str, Any]]]]:
         out: dict[str, list[tuple[str, str, Mapping[str, Any]]]] = {}
         for (g, h), address in zip(flat, resolved, strict=True):
-            out.setdefault(g, []).append((h.name, str(address), h.variables))
+            variables = {**h.variables, **({"ansible_user": h.user} if h.user is not None else {})}
+            out.setdefault(g, []).append((h.name, str(address), variables))
         return out
 
     return addresses.apply(group)
@@ -293,18 +317,23 @@ class AnsiblePlaybook(pulumi.ComponentResource):
                 waited.add(host.name)
                 connection: command.remote.ConnectionArgsDict = {
                     "host": host.address,
-                    "user": args.target_user,
+                    "user": host.user if host.user is not None else args.target_user,
                     "private_key": key,
                     "dial_error_limit": _DIAL_ATTEMPTS,
                     "per_dial_timeout": _DIAL_TIMEOUT_S,
                 }
                 if proxy is not None:
                     connection["proxy"] = proxy
+                cloud_init = (
+                    host.wait_for_cloud_init
+                    if host.wait_for_cloud_init is not None
+                    else args.wait_for_cloud_init
+                )
                 waits.append(
                     command.remote.Command(
                         f"{name}-wait-{host.name}",
                         connection=connection,
-                        create=_CLOUD_INIT_WAIT if args.wait_for_cloud_init else "true",
+                        create=_CLOUD_INIT_WAIT if cloud_init else "true",
                         triggers=list(args.rerun_when),
                         logging=command.remote.Logging.NONE,
                         opts=pulumi.ResourceOptions(
@@ -315,7 +344,13 @@ class AnsiblePlaybook(pulumi.ComponentResource):
 
         secret_output = ["stdout", "stderr"]
         if provisioner is not None:
-            run_dir = self.content_hash.apply(lambda h: f"{RUN_ROOT}/{name}-{h[:16]}")
+            # Named after everything that replaces the run: a replacement differing only in
+            # `rerun_when` must not land in the old directory, which the old workdir's delete removes.
+            run_dir = pulumi.Output.unsecret(
+                pulumi.Output.all(self.content_hash, key, *args.rerun_when).apply(
+                    lambda v: run_dir_name(name, str(v[0]), str(v[1]), v[2:])
+                )
+            )
             workdir = command.remote.Command(
                 f"{name}-workdir",
                 connection=provisioner,

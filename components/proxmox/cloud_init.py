@@ -37,7 +37,8 @@ def render_user_data(
     doc = {
         "hostname": hostname,
         "fqdn": fqdn,
-        "prefer_fqdn_over_hostname": True,
+        # The system hostname stays the short name; manage_etc_hosts maps the FQDN to it in /etc/hosts.
+        "prefer_fqdn_over_hostname": False,
         "manage_etc_hosts": True,
         "timezone": timezone,
         "ssh_pwauth": False,

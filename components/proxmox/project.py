@@ -115,8 +115,16 @@ def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
         address = str(machine.spec.ip.ip)
         # Through the machine's id: the run waits for the machine to exist.
         created = parent.resources[machine.key].id.apply(lambda _, a=address: a)
-        variables = {"ansible_user": settings.vm_user} if machine.kind == "vm" else {}
-        hosts.append(InventoryHost(name=machine.key, address=created, variables=variables))
+        # Each host logs in as its own user, and only VMs run cloud-init: a project may mix both.
+        vm = machine.kind == "vm"
+        hosts.append(
+            InventoryHost(
+                name=machine.key,
+                address=created,
+                user=settings.vm_user if vm else settings.container_user,
+                wait_for_cloud_init=vm,
+            )
+        )
     return AnsiblePlaybook(
         name,
         AnsiblePlaybookArgs(
@@ -128,8 +136,6 @@ def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
             provisioner=settings.provisioner,
             tags=tuple(run.tags),
             extra_vars=dict(run.extravars),
-            # Containers have no cloud-init; waiting for it only makes sense when every machine is a VM.
-            wait_for_cloud_init=not project.spec.ct,
             source_dir=settings.source_dir,
         ),
         opts=pulumi.ResourceOptions(parent=parent),

@@ -103,7 +103,7 @@ class StudentFleet(pulumi.ComponentResource):
                     # Named as Proxmox publishes it: the volume id is known at plan time.
                     file_name=source.download.url.rsplit("/", 1)[-1],
                     checksum=source.download.checksum,
-                    checksum_algorithm="sha256" if source.download.checksum else None,
+                    checksum_algorithm=source.download.checksum_algorithm,
                     overwrite=False,
                     opts=pulumi.ResourceOptions(parent=self, provider=args.provider, protect=args.protect),
                 )

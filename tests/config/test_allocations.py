@@ -1,14 +1,19 @@
 """The VMID lock file: stable entries, clear errors, and the command that maintains it."""
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
+import yaml
 
 from config import ConfigError
 from config.allocations import Allocations, RangeExhaustedError, allocate, read, write
+from config.inventory import LabInventory, vmid_clashes
 from config.lab import VmidRange
+from config.loader import load_stack_config
 from config.vmids import main
-from tests.conftest import Planner
+from tests.conftest import Planner, stack_file
 from tests.lab_support import student, write_roster
 
 RANGE = VmidRange(start=100, end=109)
@@ -96,3 +101,60 @@ def test_the_plan_refuses_an_entry_outside_the_range(plan: Planner) -> None:
 def test_committed_lock_files_are_complete() -> None:
     assert main(["--stack", "prod", "--check"]) == 0
     assert main(["--stack", "staging", "--check"]) == 0
+
+
+def _prod_gns3(**changes: Any) -> dict[str, Any]:
+    raw = yaml.safe_load(stack_file("prod").config["lab:gns3"])
+    assert isinstance(raw, dict)
+    return {**cast(dict[str, Any], raw), **changes}
+
+
+def test_a_configured_vmid_clashing_with_a_student_is_refused(plan: Planner) -> None:
+    with pytest.raises(ConfigError) as caught:
+        plan("prod", set_={"lab:gns3": _prod_gns3(vmId=50003)})
+    assert (
+        "lab:gns3.vmId: VMID 50003 is already allocated to students.jdupont in config/vmids-prod.yaml; "
+        "expected an id of its own, listed as `reserved: {gns3vm: 50003}` there"
+    ) in str(caught.value)
+
+
+def test_a_configured_vmid_must_be_reserved_under_its_name(plan: Planner) -> None:
+    with pytest.raises(ConfigError) as caught:
+        plan("prod", set_={"lab:gns3": _prod_gns3(vmId=50500)})
+    assert (
+        "lab:gns3.vmId: VMID 50500 is not reserved in config/vmids-prod.yaml; "
+        "expected `reserved: {gns3vm: 50500}` there (got 50249)"
+    ) in str(caught.value)
+    staging = yaml.safe_load(stack_file("staging").config["lab:gns3"])
+    staging["template"]["build"]["vmId"] = 60901
+    with pytest.raises(ConfigError, match=r"lab:gns3.template.build.vmId: VMID 60901 is not reserved"):
+        plan("staging", set_={"lab:gns3": staging})
+
+
+def test_the_last_guard_refuses_two_machines_with_one_vmid() -> None:
+    cfg = load_stack_config(
+        project=stack_file("prod").project,
+        stack="prod",
+        raw=stack_file("prod").config,
+        secret_keys=stack_file("prod").secret_keys,
+    )
+    assert cfg.lab is not None
+    first, second = cfg.inventory.students[:2]
+    clashing = LabInventory(
+        students=(first, replace(second, vmid=first.vmid)), projects=cfg.inventory.projects
+    )
+    assert vmid_clashes(Path("config/vmids-prod.yaml"), cfg.inventory, cfg.lab) == []
+    assert vmid_clashes(Path("config/vmids-prod.yaml"), clashing, cfg.lab) == [
+        f"config/vmids-prod.yaml: VMID {first.vmid} would be registered for both "
+        f"student {first.student.login} and student {second.student.login}; expected one VMID per machine"
+    ]
+
+
+def test_configured_vmids_are_reserved_by_the_command_when_free() -> None:
+    current = Allocations(students={"a": 100})
+    updated, changes = allocate(
+        current, RANGE, students=["a", "b"], machines=[], reserve={"gns3vm": 101, "clash": 100}
+    )
+    assert updated.reserved == {"gns3vm": 101}
+    assert updated.students == {"a": 100, "b": 102}
+    assert changes == ["reserved 101 for gns3vm", "allocated 102 to b"]

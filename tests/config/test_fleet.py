@@ -6,7 +6,9 @@ from typing import Any
 import pytest
 
 from config import ConfigError
-from tests.conftest import Planner, stack_file
+from config.fleet import FleetConfig, HomeMount, IdRange
+from tests.conftest import ROOT, Planner, stack_file
+from tests.lab_support import CONTAINER
 
 
 def _fleet(**changes: Any) -> dict[str, Any]:
@@ -73,3 +75,25 @@ def test_the_old_project_ansible_keys_are_unknown(plan: Planner) -> None:
 def test_ssh_key_sets_hold_public_keys(plan: Planner) -> None:
     with pytest.raises(ConfigError, match=r"lab:sshKeySets\.profs\[0\]: String should match pattern"):
         plan("prod", set_={"lab:sshKeySets": {"profs": ["-----BEGIN OPENSSH PRIVATE KEY-----"]}})
+
+
+def test_the_readme_gives_the_subordinate_ids_the_default_idmap_needs() -> None:
+    # The operator copies these lines to every node: they must match the idmap the fleet writes.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Preparing each node.**") : readme.index("**Project environments.**")]
+    ids = IdRange()
+    assert f"root:{ids.start}:{ids.size}" in section and "root:100000:65536" in section
+    assert "/etc/subuid" in section and "/etc/subgid" in section
+    assert HomeMount().host_path.replace("{login}", "<login>") in section
+
+
+def test_the_readme_names_the_mac_prefix_the_fleet_derives_from(plan: Planner) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**MAC addresses.**") : readme.index("**Preparing each node.**")]
+    prefix = FleetConfig.model_fields["mac_prefix"].default
+    assert f"`{prefix}`" in section and "students only" in section
+    assert "`lab:fleet.macPrefix`" in section and "`lab:fleet.macAddresses`" in section
+    containers = [r for r in plan("prod").of_type(CONTAINER) if r.name.startswith("students-")]
+    assert containers
+    for ct in containers:
+        assert ct.inputs["networkInterfaces"][0]["macAddress"].startswith(prefix + ":"), ct.name

@@ -97,3 +97,37 @@ def test_project_users_default_to_root_and_debian() -> None:
     assert (lab.ansible.projects.container_user, lab.ansible.projects.vm_user) == ("root", "debian")
     bad = {**raw, "projects": {"vmUser": "Debian User"}}
     assert "lab:ansible.projects.vmUser: String should match pattern" in problems(set_={"lab:ansible": bad})
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            {"imageUrl": "https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img"},
+            "imageChecksum: required for imageUrl https://cloud-images.ubuntu.com/noble/current/",
+        ),
+        (
+            {"imageUrl": "http://cloud-images.ubuntu.com/releases/noble/release-20260801/x.img"},
+            "release-20260801/x.img: expected an https URL",
+        ),
+    ],
+)
+def test_a_template_image_is_pinned_and_checked(build: dict[str, Any], expected: str) -> None:
+    value = gns3()
+    value["template"] = {"build": {**value["template"]["build"], **build}}
+    assert expected in problems(stack="staging", set_={"lab:gns3": value})
+
+
+def test_container_archives_are_downloaded_over_https_with_a_checksum() -> None:
+    fleet = yaml.safe_load(stack_file("prod").config["lab:fleet"])
+    download = fleet["profiles"]["base"]["template"]["download"]
+    plain = {**download, "url": download["url"].replace("https://", "http://")}
+    fleet["profiles"]["base"]["template"]["download"] = plain
+    assert (
+        "lab:fleet.profiles.base.template.download.url: 'http://download.proxmox.com/images/system/"
+        in problems(stack="prod", set_={"lab:fleet": fleet})
+    )
+    fleet["profiles"]["base"]["template"]["download"] = {k: v for k, v in download.items() if k != "checksum"}
+    assert "lab:fleet.profiles.base.template.download.checksum: missing; this key is required" in problems(
+        stack="prod", set_={"lab:fleet": fleet}
+    )

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pytest
@@ -171,6 +171,20 @@ def test_rerun_when_replaces_waits_and_run(tree: Path) -> None:
     assert result.one(COMMAND, "lab-run").inputs["triggers"][1] == "mac-1"
 
 
+def test_a_rerun_gets_its_own_run_directory(tree: Path) -> None:
+    def paths(rerun_when: list[str]) -> tuple[str, str, str]:
+        result = plan_of(args(tree, rerun_when=rerun_when))
+        workdir = result.one(COMMAND, "lab-workdir").inputs["delete"].removeprefix("rm -rf ")
+        return workdir, result.one(COPY, "lab-copy").inputs["remotePath"], result.outputs["hash"]
+
+    first, second = paths(["mac-1"]), paths(["mac-2"])
+    # Same content, a new machine: the replacement's copy must not land in the directory the old
+    # workdir's delete removes.
+    assert first[2] == second[2]
+    assert first[0] != second[0] and first[1] == f"{first[0]}/ansible" and second[1] == f"{second[0]}/ansible"
+    assert first[0].startswith(f".campus-ansible/lab-{first[2][:16]}-") and "mac-1" not in first[0]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
@@ -209,6 +223,61 @@ def test_generated_inventory_passes_ansible(tree: Path, tmp_path: Path) -> None:
         text=True,
         env=_tool_env(),
     )
+
+
+def test_each_host_waits_as_its_own_user_with_its_own_cloud_init_setting(tree: Path, tmp_path: Path) -> None:
+    hosts = [
+        InventoryHost("zabbix", "10.29.1.10", user="debian", wait_for_cloud_init=True),
+        InventoryHost("grafana", "10.29.1.11", user="root", wait_for_cloud_init=False),
+        InventoryHost("gns3vm", "10.10.10.249"),
+    ]
+    users: dict[str, str] = {}
+
+    def capture(a: pulumi.ResourceTransformationArgs) -> None:
+        if "-wait-" in a.name:
+            name = a.name
+            pulumi.Output.from_input(a.props["connection"]).apply(
+                lambda c: users.__setitem__(name, str(cast(dict[str, Any], c)["user"]))
+            )
+
+    playbook = args(tree, groups={"lab": hosts}, wait_for_cloud_init=False)
+    result = run(lambda: AnsiblePlaybook("lab", playbook, pulumi.ResourceOptions(transformations=[capture])))
+    # The plan shows `connection` as [secret] (it carries the key): users come from the transformation.
+    assert users == {"lab-wait-zabbix": "debian", "lab-wait-grafana": "root", "lab-wait-gns3vm": "admin"}
+    creates = {
+        h: result.one(COMMAND, f"lab-wait-{h}").inputs["create"] for h in ("zabbix", "grafana", "gns3vm")
+    }
+    assert creates["zabbix"].startswith("cloud-init status --wait")
+    # Unset per host: the run's cloud-init setting (off here).
+    assert creates["grafana"] == creates["gns3vm"] == "true"
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(result.outputs["inventory"])
+    listed = subprocess.run(
+        [BIN / "ansible-inventory", "-i", inventory, "--list"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_tool_env(),
+    )
+    hostvars = json.loads(listed.stdout)["_meta"]["hostvars"]
+    assert {h: v["ansible_user"] for h, v in hostvars.items()} == {
+        "zabbix": "debian",
+        "grafana": "root",
+        "gns3vm": "admin",
+    }
+    subprocess.run(
+        [BIN / "ansible-playbook", "--syntax-check", "-i", inventory, tree / "site.yml"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_tool_env(),
+    )
+
+
+def test_a_host_user_is_set_with_user_not_a_variable(tree: Path) -> None:
+    host = InventoryHost("zabbix", "10.29.1.10", {"ansible_user": "debian"})
+    with pytest.raises(ValueError, match="host 'zabbix' in group 'lab': set `user`, not the ansible_user"):
+        validate_args(args(tree, groups={"lab": [host]}), tree)
 
 
 @pytest.mark.parametrize("remote", [True, False])

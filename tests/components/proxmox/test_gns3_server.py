@@ -88,6 +88,8 @@ def test_user_data_carries_identity_admin_and_keys(plan: Planner) -> None:
         "gns3.reverse9.xyz",
         "Indian/Reunion",
     )
+    # The system hostname is the short name (gns3vm), the FQDN only goes into /etc/hosts.
+    assert doc["prefer_fqdn_over_hostname"] is False and doc["manage_etc_hosts"] is True
     (admin,) = doc["users"]
     assert admin["name"] == "admin" and admin["shell"] == "/bin/bash"
     assert admin["sudo"] == "ALL=(ALL) NOPASSWD:ALL"
@@ -128,13 +130,18 @@ def _template_images(result: PlanResult) -> list[str]:
 def test_staging_builds_its_template_from_the_cloud_image(plan: Planner) -> None:
     result = plan("staging")
     image = result.one(DOWNLOAD, "staging-template-image")
-    assert (
-        image.inputs["url"] == "https://cloud-images.ubuntu.com/noble/current/noble-server-cloudimg-amd64.img"
+    # A dated release, checked against its SHA-256: `current/` would change under the checksum.
+    assert image.inputs["url"] == (
+        "https://cloud-images.ubuntu.com/releases/noble/release-20260801/ubuntu-24.04-server-cloudimg-amd64.img"
+    )
+    assert (image.inputs["checksum"], image.inputs["checksumAlgorithm"]) == (
+        "0533b0655c32e68b31d792ecd6ccfca95abdbc536c4446874fe0513bd4140ffe",
+        "sha256",
     )
     assert image.inputs["contentType"] == "iso" and image.inputs["fileName"].endswith(".img")
     template = result.one(VM, "staging-template-vm")
     assert template.inputs["template"] is True and template.inputs["started"] is False
-    assert template.inputs["disks"][0]["fileId"] == "local:iso/noble-server-cloudimg-amd64.img"
+    assert template.inputs["disks"][0]["fileId"] == "local:iso/ubuntu-24.04-server-cloudimg-amd64.img"
     assert template.urn in result.one(VM, "staging-gns3-vm").dependencies
     assert not _template_images(plan("prod"))  # prod uses template 555
 

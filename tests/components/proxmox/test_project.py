@@ -8,7 +8,7 @@ import yaml
 
 from stacks.harness import PlanResult
 from tests.conftest import ROOT, Planner, stack_file
-from tests.lab_support import CONTAINER, VM, allocate_vmids
+from tests.lab_support import CONTAINER, VM, allocate_vmids, wait_logins
 
 PLAYBOOK = "campus:ansible:Playbook"
 RUN = "command:remote:Command"
@@ -72,6 +72,19 @@ def test_one_ansible_run_per_project_with_its_group_tags_and_extravars(plan: Pla
     }
     wait = result.one("command:remote:Command", "project-webshop-ansible-wait-webshop-db")
     assert container_urns & set(wait.dependencies)
+
+
+def test_a_project_mixing_a_vm_and_a_container_waits_for_each_its_own_way() -> None:
+    waits = wait_logins("prod")
+    users = _ansible("prod")["projects"]
+    vm_user, vm_wait = waits["project-supervision-ansible-wait-zabbix-srv"]
+    assert vm_user == "debian" == users["vmUser"]
+    assert vm_wait.startswith("cloud-init status --wait")
+    assert waits["project-supervision-ansible-wait-grafana"] == (users["containerUser"], "true")
+    # The GNS3 server's run keeps the run-wide user and waits for cloud-init.
+    gns3_user, gns3_wait = waits["prod-gns3-configure-wait-gns3vm"]
+    admin = yaml.safe_load(stack_file("prod").config["lab:gns3"])["adminUser"]
+    assert gns3_user == admin and gns3_wait.startswith("cloud-init")
 
 
 def test_the_ansible_key_is_authorised_on_every_project_machine(plan: Planner) -> None:

@@ -54,16 +54,19 @@ def test_base_profile_builds_from_the_downloaded_template(plan: Planner) -> None
     result = plan("prod")
     download = result.one(DOWNLOAD, "students-template-base")
     assert download.inputs["contentType"] == "vztmpl"
-    assert download.inputs["url"].endswith("/debian-12-standard_12.7-1_amd64.tar.zst")
-    assert download.inputs["fileName"] == "debian-12-standard_12.7-1_amd64.tar.zst"
+    assert download.inputs["url"] == (
+        "https://download.proxmox.com/images/system/debian-12-standard_12.12-1_amd64.tar.zst"
+    )
+    assert download.inputs["fileName"] == "debian-12-standard_12.12-1_amd64.tar.zst"
     assert (download.inputs["nodeName"], download.inputs["datastoreId"]) == ("pve", "local")
     assert download.inputs["overwrite"] is False
-    assert "checksum" not in download.inputs
+    # Proxmox's appliance index publishes SHA-512 sums.
+    assert download.inputs["checksumAlgorithm"] == "sha512" and len(download.inputs["checksum"]) == 128
     assert download.protect is True
     ct = result.one(CONTAINER, "students-cthomas")
     assert "clone" not in ct.inputs
     assert ct.inputs["operatingSystem"] == {
-        "templateFileId": "local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst",
+        "templateFileId": "local:vztmpl/debian-12-standard_12.12-1_amd64.tar.zst",
         "type": "debian",
     }
     assert download.urn in ct.dependencies
