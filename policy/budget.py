@@ -10,9 +10,7 @@ from pathlib import Path
 
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyCustomTimeouts,
     PolicyResource,
-    PolicyResourceOptions,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -23,6 +21,7 @@ from cost.budget import check_budget
 from cost.estimate import CostError, estimate
 from cost.model import Item
 from cost.settings import CostSettings, load_cost_settings
+from policy.adapt import stack_args
 from stacks.harness import ROOT, PlanResult
 
 SettingsFor = Callable[[str], CostSettings | None]
@@ -92,40 +91,6 @@ budget = budget_policy()
 """The instance the policy pack lists."""
 
 
-def _options(protect: bool, parent: str | None) -> PolicyResourceOptions:
-    return PolicyResourceOptions(
-        protect=protect,
-        ignore_changes=[],
-        delete_before_replace=None,
-        aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=[],
-        parent=parent,
-    )
-
-
-def stack_args(result: PlanResult) -> StackValidationArgs:
-    """What `pulumi preview --policy-pack` would hand a stack policy, from an offline plan."""
-    built: dict[str, PolicyResource] = {}
-    for r in result.resources:
-        built[r.urn] = PolicyResource(
-            resource_type=r.type,
-            props=r.inputs,
-            urn=r.urn,
-            name=r.name,
-            opts=_options(r.protect, r.parent),
-            provider=None,
-            parent=None,
-            dependencies=[],
-            property_dependencies={},
-        )
-    for r in result.resources:
-        resource = built[r.urn]
-        resource.parent = built.get(r.parent) if r.parent else None
-        resource.dependencies = [built[u] for u in sorted({*r.dependencies, *r.depends_on}) if u in built]
-    return StackValidationArgs(resources=[built[r.urn] for r in result.resources if r.custom])
-
-
 def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> list[str]:
     """Run the budget policy over an offline plan; the violation messages (empty: passed)."""
     policy = budget if settings_for is None else budget_policy(settings_for)
@@ -135,8 +100,8 @@ def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> 
         messages.append(message)
 
     # The validate callback here is synchronous; the SDK's signature allows an awaitable.
-    policy.validate(stack_args(result), report)  # pyright: ignore[reportUnknownMemberType]
+    policy.validate(stack_args(result.resources), report)  # pyright: ignore[reportUnknownMemberType]
     return messages
 
 
-__all__ = ["NAME", "budget", "budget_policy", "run_offline", "stack_args"]
+__all__ = ["NAME", "budget", "budget_policy", "run_offline"]

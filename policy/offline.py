@@ -17,16 +17,12 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
-    PolicyCustomTimeouts,
-    PolicyResource,
-    PolicyResourceOptions,
     ReportViolation,
-    ResourceValidationArgs,
     ResourceValidationPolicy,
-    StackValidationArgs,
     StackValidationPolicy,
 )
 
+from policy.adapt import resource_args, stack_args
 from policy.policies import POLICIES
 from stacks.harness import PlanResult, Registered
 from stacks.stackfile import SECRET_PLACEHOLDER
@@ -50,52 +46,6 @@ class Violation:
     def __str__(self) -> str:
         where = f"\n      at {self.urn}" if self.urn else ""
         return f"  [{self.level.value}] {self.policy}: {self.message}{where}"
-
-
-def _options(record: Registered) -> PolicyResourceOptions:
-    return PolicyResourceOptions(
-        protect=record.protect,
-        ignore_changes=[],
-        delete_before_replace=None,
-        aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=[],
-        parent=record.parent,
-    )
-
-
-def resource_args(record: Registered, config: Mapping[str, Any] | None = None) -> ResourceValidationArgs:
-    """What the analyzer's `Analyze` call would hand a resource policy for this record."""
-    return ResourceValidationArgs(
-        resource_type=record.type,
-        props=record.inputs,
-        urn=record.urn,
-        name=record.name,
-        opts=_options(record),
-        provider=None,
-        config=config,
-    )
-
-
-def stack_args(records: Sequence[Registered], config: Mapping[str, Any] | None = None) -> StackValidationArgs:
-    """What the analyzer's `AnalyzeStack` call would hand a stack policy for these records."""
-    built: dict[str, PolicyResource] = {}
-    for record in records:
-        props = dict(record.inputs)
-        if record.id:
-            props.setdefault("id", record.id)
-        built[record.urn] = PolicyResource(
-            resource_type=record.type,
-            props=props,
-            urn=record.urn,
-            name=record.name,
-            opts=_options(record),
-            provider=None,
-            parent=built.get(record.parent) if record.parent else None,
-            dependencies=[built[u] for u in record.dependencies if u in built],
-            property_dependencies={},
-        )
-    return StackValidationArgs(resources=list(built.values()), config=config)
 
 
 def _run(result: Any) -> None:

@@ -6,7 +6,8 @@ from config import ConfigError
 from cost.budget import check_budget
 from cost.model import items_from_plan
 from cost.settings import CostSettings, load_cost_settings
-from policy.budget import budget, budget_policy, run_offline, stack_args
+from policy.adapt import stack_args
+from policy.budget import budget, budget_policy, run_offline
 from stacks.harness import PlanResult
 from tests.conftest import Planner
 from tests.cost.fakes import network, node_group, plan_of, registered, settings
@@ -50,7 +51,7 @@ def test_policy_reports_settings_it_cannot_read() -> None:
 
 def test_stack_args_carry_types_props_and_dependencies() -> None:
     result = over_budget_plan()
-    args = stack_args(result)
+    args = stack_args(result.resources)
     nat = next(r for r in args.resources if r.name == "net-nat-b")
     assert nat.resource_type == "aws:ec2/natGateway:NatGateway"
     assert {d.name for d in nat.dependencies} == {"net-public-b", "net-nat-b-eip"}
@@ -74,6 +75,6 @@ def test_a_custom_policy_reads_settings_through_its_function() -> None:
 
     policy = budget_policy(settings_for)
     violations: list[str] = []
-    args = stack_args(plan_of(registered("aws:kms/key:Key", "key")))
+    args = stack_args(plan_of(registered("aws:kms/key:Key", "key")).resources)
     policy.validate(args, lambda message, urn: violations.append(message))  # pyright: ignore[reportUnknownMemberType]
     assert calls == ["staging"] and len(violations) == 1
