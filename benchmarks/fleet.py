@@ -39,10 +39,10 @@ from config.allocations import allocate, read, write
 from config.inventory import mac_for, wanted_names
 from config.loader import load_stack_config
 from config.paths import ROOT
-from stacks.harness import SECRET, PlanResult, Registered, run_program
-from stacks.mocks import PlanMocks
-from stacks.plan import plan_config
-from stacks.stackfile import StackFile, read_stack_file
+from config.stackfile import StackFile, read_stack_file
+from offline.harness import SECRET, PlanResult, Registered, run_program
+from offline.mocks import PlanMocks
+from offline.plan import plan_config
 
 STACK = "prod"
 GROUPS = ("sio1-slam", "sio1-sisr", "sio2-slam", "sio2-sisr", "cpge-mp", "cpge-psi", "bts-ciel", "lp-dev")

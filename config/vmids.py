@@ -16,7 +16,7 @@ from config.inventory import wanted_names
 from config.lab import configured_vmids
 from config.loader import load_stack_config
 from config.paths import ROOT, resolve, shown
-from stacks.stackfile import read_stack_file
+from config.stackfile import read_stack_file
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,7 @@ usage assumptions (`config/usage/`); `check_budget()` compares the total with
 
 from cost.budget import BudgetVerdict, check_budget
 from cost.estimate import CostError, Estimate, estimate
-from cost.model import CostRow, Item, items_from_plan
+from cost.model import CostRow, Item
 from cost.settings import CostSettings, load_cost_settings
 
 __all__ = [
@@ -20,6 +20,5 @@ __all__ = [
     "Item",
     "check_budget",
     "estimate",
-    "items_from_plan",
     "load_cost_settings",
 ]

@@ -4,8 +4,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stacks.harness import PlanResult
-
 
 @dataclass(frozen=True)
 class Item:
@@ -29,21 +27,6 @@ class Item:
     def with_inputs(self, **changes: Any) -> "Item":
         """A copy with some inputs replaced (cheaper variants re-price these)."""
         return Item(self.urn, self.type, self.name, {**self.inputs, **changes}, self.dependencies)
-
-
-def items_from_plan(result: PlanResult) -> list[Item]:
-    """The custom resources of an offline plan, in registration order."""
-    return [
-        Item(
-            urn=r.urn,
-            type=r.type,
-            name=r.name,
-            inputs=r.inputs,
-            dependencies=tuple(sorted({*r.dependencies, *r.depends_on})),
-        )
-        for r in result.resources
-        if r.custom
-    ]
 
 
 def by_urn(items: Iterable[Item]) -> dict[str, Item]:

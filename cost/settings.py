@@ -5,10 +5,10 @@ from pathlib import Path
 
 from config import load_stack_config
 from config.cost import CostConfig
+from config.paths import ROOT
 from config.pricing import PRICES_DIR, PriceTable, load_price_table
+from config.stackfile import read_stack_file
 from config.usage import USAGE_DIR, Usage, load_usage
-from stacks.harness import ROOT
-from stacks.stackfile import read_stack_file
 
 DEFAULT_REGION = "eu-west-3"
 

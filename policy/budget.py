@@ -2,7 +2,7 @@
 
 A `StackValidationPolicy` for the policy pack (which lists `budget`; this
 module never builds a `PolicyPack`, whose constructor serves gRPC forever).
-The offline plan runs the same policy object through `run_offline`.
+The offline plan runs the same policy object (`offline/cost.py`).
 """
 
 from collections.abc import Callable
@@ -17,12 +17,11 @@ from pulumi_policy import (
 )
 
 from config import ConfigError
+from config.paths import ROOT
 from cost.budget import check_budget
 from cost.estimate import CostError, estimate
 from cost.model import Item
 from cost.settings import CostSettings, load_cost_settings
-from policy.adapt import stack_args
-from stacks.harness import ROOT, PlanResult
 
 SettingsFor = Callable[[str], CostSettings | None]
 """Stack name -> its cost settings (prices, usage, currency, budget), None when it has none."""
@@ -91,17 +90,4 @@ budget = budget_policy()
 """The instance the policy pack lists."""
 
 
-def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> list[str]:
-    """Run the budget policy over an offline plan; the violation messages (empty: passed)."""
-    policy = budget if settings_for is None else budget_policy(settings_for)
-    messages: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        messages.append(message)
-
-    # The validate callback here is synchronous; the SDK's signature allows an awaitable.
-    policy.validate(stack_args(result.resources), report)  # pyright: ignore[reportUnknownMemberType]
-    return messages
-
-
-__all__ = ["NAME", "budget", "budget_policy", "run_offline"]
+__all__ = ["NAME", "budget", "budget_policy", "committed_settings"]

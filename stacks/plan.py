@@ -1,110 +1,12 @@
-"""The offline plan: `python -m stacks.plan --stack NAME [--json FILE]`.
+"""`python -m stacks.plan`: the command users, CI and the docs know, kept as a thin entry.
 
-Runs the real program for a stack, with the configuration of
-`Pulumi.<stack>.yaml`, under Pulumi's mock runtime: no CLI, no credentials, no
-network. Prints what would be registered; every secret shows as `[secret]`.
-Then runs the policy pack's functions over the plan (`policy/offline.py`); with
-`--cost`, prints the monthly estimate (`cost/`) and judges the budget.
-Exit codes: 0 planned, 2 invalid configuration (or cost inputs), 3 a mandatory
-policy violated (the budget included).
+The offline plan itself lives in `offline/plan.py`, above the composition: this
+module only delegates to it, and nothing in the program imports it.
 """
 
-import argparse
-import json
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 
-from pulumi_policy import EnforcementLevel
-
-from config import ConfigError, load_stack_config
-from cost.report import cost_report
-from policy.budget import budget, budget_policy, committed_settings
-from policy.offline import check_plan, report_text
-from policy.policies import POLICIES
-from stacks.harness import ROOT, PlanResult, run_program
-from stacks.mocks import PlanMocks
-from stacks.report import plan_document, summary
-from stacks.stackfile import read_stack_file
-
-
-def plan_config(
-    *,
-    project: str,
-    stack: str,
-    config: Mapping[str, str],
-    secret_keys: Sequence[str],
-    program: Callable[[], None] | None = None,
-) -> PlanResult:
-    """Plan a stack from a flat configuration (as the engine would pass it).
-
-    The configuration is validated first, so an invalid one raises
-    `ConfigError` before the mock runtime starts and nothing is registered.
-    """
-    cfg = load_stack_config(project=project, stack=stack, raw=config, secret_keys=secret_keys)
-    region = cfg.cloud.region if cfg.cloud is not None else "eu-west-3"
-    mocks = PlanMocks(stack=stack, region=region)
-    return run_program(
-        project=project,
-        stack=stack,
-        config=config,
-        secret_keys=list(secret_keys),
-        mocks=mocks,
-        program=program,
-    )
-
-
-def plan_stack(stack: str, root: Path = ROOT) -> PlanResult:
-    """Plan a stack from its committed stack file."""
-    stack_file = read_stack_file(root, stack)
-    return plan_config(
-        project=stack_file.project,
-        stack=stack,
-        config=stack_file.config,
-        secret_keys=stack_file.secret_keys,
-    )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m stacks.plan", description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--stack", required=True, help="stack name, e.g. staging or prod")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write the plan document to FILE")
-    parser.add_argument("--cost", action="store_true", help="print the cost estimate, check the budget")
-    parser.add_argument("--cost-json", type=Path, metavar="FILE", help="write the cost estimate rows to FILE")
-    parser.add_argument(
-        "--root", type=Path, default=ROOT, help="repository whose stack files to read (default: this one)"
-    )
-    args = parser.parse_args(argv)
-    for target in (args.json, args.cost_json):
-        if target is not None and not target.resolve().parent.is_dir():
-            print(f"error: cannot write {target}: no such directory {target.parent}", file=sys.stderr)
-            return 2
-    try:
-        result = plan_stack(args.stack, root=args.root)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(summary(result))
-    if args.json is not None:
-        args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
-        print(f"\nPlan document written to {args.json}")
-    # With --cost the budget is judged by the cost report, which prints the estimate beside it;
-    # without, by the policy, reading the budget of the stack files under --root.
-    with_cost = args.cost or args.cost_json is not None
-    root: Path = args.root
-    policies = [
-        p if p is not budget else budget_policy(lambda stack: committed_settings(stack, root=root))
-        for p in POLICIES
-        if not (with_cost and p is budget)
-    ]
-    violations = check_plan(result, policies)
-    print("\n" + report_text(violations))
-    code = 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
-    if with_cost:
-        code = max(code, cost_report(result, root=args.root, json_file=args.cost_json))
-    return code
-
+from offline.plan import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from stacks.harness import PlanResult
-from stacks.plan import plan_config
-from stacks.stackfile import StackFile, read_stack_file
+from config.stackfile import StackFile, read_stack_file
+from offline.harness import PlanResult
+from offline.plan import plan_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from config.allocations import allocate, read, write
 from config.inventory import wanted_names
 from config.lab import configured_vmids
 from config.loader import load_stack_config
-from stacks.plan import plan_config
+from offline.plan import plan_config
 from tests.conftest import ROOT, stack_file, with_changes
 
 CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy"

@@ -9,7 +9,7 @@ from benchmarks.fleet import STACK, bare, bare_program, generate_roster, plan, p
 from config.allocations import read
 from config.fleet import FleetConfig
 from config.roster import load_roster
-from stacks.stackfile import read_stack_file
+from config.stackfile import read_stack_file
 from tests.conftest import ROOT, stack_file
 
 

@@ -6,9 +6,10 @@ from typing import Any
 from config.cost import CostConfig
 from config.pricing import PriceTable
 from config.usage import Usage
-from cost.model import Item, items_from_plan
+from cost.model import Item
 from cost.settings import CostSettings
-from stacks.harness import PlanResult, Registered
+from offline.cost import items_from_plan
+from offline.harness import PlanResult, Registered
 
 SOURCE = "https://aws.amazon.com/pricing/"
 

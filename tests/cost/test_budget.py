@@ -4,7 +4,7 @@ import pytest
 
 from cost.budget import check_budget, smaller_size
 from cost.estimate import estimate
-from stacks.harness import Registered
+from offline.harness import Registered
 from tests.cost.fakes import items, network, node_group, price_table, registered, settings
 
 ZONES = ["eu-west-3a", "eu-west-3b", "eu-west-3c"]

@@ -5,8 +5,8 @@ from typing import Any
 
 from pulumi_policy import Policy
 
-from policy.offline import Violation, check
-from stacks.harness import Registered
+from offline.harness import Registered
+from offline.policies import Violation, check
 
 
 def record(

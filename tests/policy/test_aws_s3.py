@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from pulumi_policy import Policy
 
+from offline.harness import Registered
 from policy.aws_s3 import (
     BUCKET,
     ENCRYPTION,
@@ -14,7 +15,6 @@ from policy.aws_s3 import (
     s3_public_access_block,
     s3_versioning,
 )
-from stacks.harness import Registered
 from tests.policy.records import fired, record
 
 GOOD: dict[str, dict[str, Any]] = {

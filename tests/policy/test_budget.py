@@ -4,11 +4,11 @@ from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from config import ConfigError
 from cost.budget import check_budget
-from cost.model import items_from_plan
 from cost.settings import CostSettings, load_cost_settings
-from policy.adapt import stack_args
-from policy.budget import budget, budget_policy, run_offline
-from stacks.harness import PlanResult
+from offline.adapt import stack_args
+from offline.cost import items_from_plan, run_offline
+from offline.harness import PlanResult
+from policy.budget import budget, budget_policy
 from tests.conftest import Planner
 from tests.cost.fakes import network, node_group, plan_of, registered, settings
 

@@ -2,9 +2,9 @@
 
 import pytest
 
+from config.stackfile import SECRET_PLACEHOLDER
+from offline.harness import SECRET
 from policy.secrets import no_secrets_in_commands, no_secrets_in_helm_values, secret_like_key
-from stacks.harness import SECRET
-from stacks.stackfile import SECRET_PLACEHOLDER
 from tests.policy.records import fired, record
 
 REMOTE = "command:remote:Command"

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from policy.offline import check_plan
+from config.stackfile import read_stack_file
+from offline.harness import PlanResult
+from offline.plan import plan_config
+from offline.policies import check_plan
 from scripts.dev_stack import TEMPLATE, main
-from stacks.harness import PlanResult
-from stacks.plan import plan_config
-from stacks.stackfile import read_stack_file
 from tests.conftest import ROOT
 
 FAKE_SECRET = "  lab:proxmoxPassword:\n    secure: AAABAGRldi1wYXNzd29yZC1jaXBoZXJ0ZXh0\n"

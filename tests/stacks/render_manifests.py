@@ -15,8 +15,8 @@ from typing import Any, cast
 import yaml
 
 from components.aws.eks_cluster import KUBERNETES_VERSION as CLUSTER_VERSION
-from stacks.harness import SECRET, PlanResult
-from stacks.plan import plan_stack
+from offline.harness import SECRET, PlanResult
+from offline.plan import plan_stack
 
 STACKS = ("staging", "prod")
 KUBERNETES_VERSION = f"{CLUSTER_VERSION}.0"

@@ -8,9 +8,9 @@ import pulumi_kubernetes as k8s
 import pytest
 
 from config import load_current_stack
+from offline.harness import SECRET, PlanResult
+from offline.plan import plan_config
 from stacks.cloud import CloudParts, build_cloud, record_key
-from stacks.harness import SECRET, PlanResult
-from stacks.plan import plan_config
 from tests.conftest import Planner, stack_file
 
 

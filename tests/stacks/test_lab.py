@@ -10,10 +10,10 @@ import pulumi
 import pytest
 
 from config import load_stack_config
-from stacks.harness import PlanResult
+from offline.harness import PlanResult
+from offline.plan import plan_config
+from offline.report import plan_document, summary
 from stacks.lab import build_lab
-from stacks.plan import plan_config
-from stacks.report import plan_document, summary
 from tests.config.test_gns3_config import gns3, network
 from tests.conftest import ROOT, Planner, stack_file, with_changes
 

@@ -8,10 +8,10 @@ from typing import Any, cast
 import pytest
 
 from config.charts import RELEASES
-from stacks.harness import SECRET, PlanResult, Registered
-from stacks.plan import plan_config
-from stacks.report import plan_document, summary
-from stacks.stackfile import SECRET_PLACEHOLDER
+from config.stackfile import SECRET_PLACEHOLDER
+from offline.harness import SECRET, PlanResult, Registered
+from offline.plan import plan_config
+from offline.report import plan_document, summary
 from tests.conftest import stack_file, with_changes
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -9,7 +9,7 @@ import jsonschema
 import kubernetes_validate
 import pytest
 
-from stacks.plan import plan_stack
+from offline.plan import plan_stack
 from tests.stacks.render_manifests import CRD_SCHEMAS, KUBERNETES_VERSION, is_custom, manifests, write
 
 

@@ -20,8 +20,8 @@ from components.ansible.playbook import (
     run_script,
     validate_args,
 )
-from stacks.harness import SECRET, PlanResult
-from stacks.plan import plan_config
+from offline.harness import SECRET, PlanResult
+from offline.plan import plan_config
 from tests.conftest import stack_file
 
 BIN = Path(sys.executable).parent

@@ -2,8 +2,8 @@
 
 import pytest
 
-from stacks.harness import PlanResult
-from stacks.plan import plan_stack
+from offline.harness import PlanResult
+from offline.plan import plan_stack
 
 
 @pytest.fixture(scope="session")

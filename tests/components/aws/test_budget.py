@@ -3,7 +3,7 @@
 import pytest
 from pulumi.runtime.mocks import MockResourceArgs
 
-from stacks.mocks import PlanMocks
+from offline.mocks import PlanMocks
 from tests.conftest import Planner
 
 BUDGET = "aws:budgets/budget:Budget"

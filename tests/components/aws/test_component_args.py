@@ -8,8 +8,8 @@ import pytest
 
 from components.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
-from stacks.harness import PlanResult
-from stacks.plan import plan_config
+from offline.harness import PlanResult
+from offline.plan import plan_config
 from tests.conftest import stack_file
 
 

@@ -12,9 +12,9 @@ import pytest
 from components.aws.eks_cluster import KUBERNETES_VERSION
 from components.aws.kubeconfig import kubeconfig
 from config import ConfigError
-from stacks.harness import ROOT, SECRET, PlanResult
-from stacks.mocks.registry import CALLS, Context
-from stacks.plan import plan_config, plan_stack
+from offline.harness import ROOT, SECRET, PlanResult
+from offline.mocks.registry import CALLS, Context
+from offline.plan import plan_config, plan_stack
 from tests.conftest import Planner, stack_file
 
 CLUSTER = "aws:eks/cluster:Cluster"

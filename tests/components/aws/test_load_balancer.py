@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from stacks.harness import PlanResult
+from offline.harness import PlanResult
 from tests.conftest import Planner, stack_file
 
 NLB = "aws:lb/loadBalancer:LoadBalancer"

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from stacks.harness import PlanResult
+from offline.harness import PlanResult
 from tests.conftest import Planner
 
 SUBNET = "aws:ec2/subnet:Subnet"

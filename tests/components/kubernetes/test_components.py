@@ -21,8 +21,8 @@ from config.charts import (
     VELERO_IMAGE,
     ImagePin,
 )
-from stacks.harness import PlanResult
-from stacks.plan import plan_config
+from offline.harness import PlanResult
+from offline.plan import plan_config
 from tests.conftest import stack_file
 
 RELEASE = "kubernetes:helm.sh/v3:Release"

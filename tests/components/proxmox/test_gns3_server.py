@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stacks.harness import PlanResult
+from offline.harness import PlanResult
 from tests.config.test_gns3_config import gns3
 from tests.conftest import Planner
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from stacks.harness import PlanResult
+from offline.harness import PlanResult
 from tests.conftest import ROOT, Planner, stack_file
 from tests.lab_support import CONTAINER, VM, allocate_vmids, wait_logins
 

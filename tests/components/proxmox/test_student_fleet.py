@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from stacks.harness import PlanResult
+from offline.harness import PlanResult
 from tests.conftest import Planner
 from tests.lab_support import CONTAINER, allocate_vmids, student, write_roster
 

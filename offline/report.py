@@ -3,7 +3,7 @@
 from collections import Counter
 from typing import Any
 
-from stacks.harness import PlanResult, Registered
+from offline.harness import PlanResult, Registered
 
 # Beyond this many custom children of one type, the tree says "and N more".
 _SHOWN_PER_TYPE = 5

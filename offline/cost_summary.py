@@ -1,4 +1,4 @@
-"""`python -m cost.summary [STACK ...]`: the README's table of each stack's estimate, in Markdown.
+"""`python -m offline.cost_summary [STACK ...]`: the README's table of each stack's estimate, in Markdown.
 
 Plans each committed stack offline (every `Pulumi.<stack>.yaml` when none is
 named) and prints its monthly total against its budget, then each stack's
@@ -14,10 +14,10 @@ from pathlib import Path
 from config import ConfigError
 from cost.budget import BudgetVerdict
 from cost.estimate import CostError, Estimate, estimate
-from cost.model import items_from_plan
 from cost.settings import CostSettings, load_cost_settings
-from stacks.harness import ROOT
-from stacks.plan import plan_stack
+from offline.cost import items_from_plan
+from offline.harness import ROOT
+from offline.plan import plan_stack
 
 
 def committed_stacks(root: Path = ROOT) -> list[str]:
@@ -67,7 +67,7 @@ def markdown(stacks: Sequence[str], root: Path = ROOT) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(
-        prog="python -m cost.summary", description=(__doc__ or "").split("\n")[0]
+        prog="python -m offline.cost_summary", description=(__doc__ or "").split("\n")[0]
     )
     parser.add_argument("stacks", nargs="*", help="stacks to summarise (default: every committed one)")
     args = parser.parse_args(argv)

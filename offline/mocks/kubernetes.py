@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any, cast
 
-from stacks.mocks.registry import Context, resource, stable_hex
+from offline.mocks.registry import Context, resource, stable_hex
 
 
 @resource("kubernetes:helm.sh/v3:Release")

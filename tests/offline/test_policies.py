@@ -7,11 +7,11 @@ import pulumi_proxmoxve as proxmoxve
 import pytest
 from pulumi_policy import EnforcementLevel
 
-import stacks.plan
-from policy.offline import check_plan, resource_args, stack_args
+import offline.plan
+from offline.harness import PlanResult
+from offline.plan import plan_config
+from offline.policies import check_plan, resource_args, stack_args
 from policy.policies import POLICIES
-from stacks.harness import PlanResult
-from stacks.plan import plan_config
 from tests.conftest import Planner, stack_file
 from tests.policy.records import record
 
@@ -71,8 +71,8 @@ def test_plan_of_a_violating_program_exits_3(
             program=privileged_container_program,
         )
 
-    monkeypatch.setattr(stacks.plan, "plan_stack", planned)
-    assert stacks.plan.main(["--stack", "prod"]) == 3
+    monkeypatch.setattr(offline.plan, "plan_stack", planned)
+    assert offline.plan.main(["--stack", "prod"]) == 3
     out = capsys.readouterr().out
     assert "Policies: 2 violations, 2 mandatory" in out
     assert "[mandatory] proxmox-container-unprivileged: container 'ct-test' is privileged" in out
@@ -80,5 +80,5 @@ def test_plan_of_a_violating_program_exits_3(
 
 
 def test_plan_of_the_committed_stack_reports_no_violation(capsys: pytest.CaptureFixture[str]) -> None:
-    assert stacks.plan.main(["--stack", "staging"]) == 0
+    assert offline.plan.main(["--stack", "staging"]) == 0
     assert "Policies: 0 violations, 0 mandatory" in capsys.readouterr().out

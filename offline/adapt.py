@@ -1,7 +1,7 @@
 """Plan records as the analyzer hands them to policies.
 
 One adapter for every offline run of a policy: the whole pack in
-`policy/offline.py` and the budget policy beside the cost report.
+`offline/policies.py` and the budget policy beside the cost report (`offline/cost.py`).
 """
 
 from collections.abc import Mapping, Sequence
@@ -15,7 +15,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from stacks.harness import Registered
+from offline.harness import Registered
 
 
 def _options(record: Registered) -> PolicyResourceOptions:

@@ -2,9 +2,9 @@
 
 from cost.budget import check_budget
 from cost.estimate import estimate
-from cost.model import items_from_plan
 from cost.settings import load_cost_settings
-from cost.summary import committed_stacks, markdown
+from offline.cost import items_from_plan
+from offline.cost_summary import committed_stacks, markdown
 from tests.conftest import Planner
 
 

@@ -1,6 +1,6 @@
 """Run the policy pack's functions over an offline plan, as the engine would.
 
-Each `stacks.harness.Registered` record becomes the `ResourceValidationArgs`
+Each `offline.harness.Registered` record becomes the `ResourceValidationArgs`
 the analyzer would receive (props = the record's camelCase inputs), and the
 whole plan one `StackValidationArgs` (props = inputs plus the mock's `id`, as
 a stack policy sees outputs). Secrets arrive as `[secret]`, and the stack
@@ -22,10 +22,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policy.adapt import resource_args, stack_args
+from config.stackfile import SECRET_PLACEHOLDER
+from offline.adapt import resource_args, stack_args
+from offline.harness import PlanResult, Registered
 from policy.policies import POLICIES
-from stacks.harness import PlanResult, Registered
-from stacks.stackfile import SECRET_PLACEHOLDER
 
 DEFAULT_CONFIG: Mapping[str, Mapping[str, Any]] = {
     name: {"knownSecretValues": [SECRET_PLACEHOLDER]}

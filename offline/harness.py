@@ -9,7 +9,6 @@ import asyncio
 import runpy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 import pulumi
@@ -20,10 +19,10 @@ from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await  # pyright: ignore[reportPrivateUsage]
 
+from config.paths import ROOT
+
 SECRET = "[secret]"
 """How every secret value is rendered, in records, JSON and printed text."""
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass

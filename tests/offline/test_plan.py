@@ -8,10 +8,10 @@ from pathlib import Path
 import pulumi
 import pytest
 
-from stacks.harness import SECRET
-from stacks.plan import plan_config
-from stacks.report import plan_document, summary
-from stacks.stackfile import SECRET_PLACEHOLDER
+from config.stackfile import SECRET_PLACEHOLDER
+from offline.harness import SECRET
+from offline.plan import plan_config
+from offline.report import plan_document, summary
 from tests.conftest import ROOT, Planner, stack_file
 
 

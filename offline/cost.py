@@ -10,14 +10,43 @@ from pathlib import Path
 
 from config import ConfigError
 from cost.estimate import CostError, estimate
-from cost.model import items_from_plan
+from cost.model import Item
 from cost.render import cost_document, cost_table
 from cost.settings import load_cost_settings
-from policy.budget import run_offline
-from stacks.harness import ROOT, PlanResult
+from offline.adapt import stack_args
+from offline.harness import ROOT, PlanResult
+from policy.budget import SettingsFor, budget, budget_policy
 
 OVER_BUDGET = 3
 INVALID = 2
+
+
+def items_from_plan(result: PlanResult) -> list[Item]:
+    """The custom resources of an offline plan, in registration order."""
+    return [
+        Item(
+            urn=r.urn,
+            type=r.type,
+            name=r.name,
+            inputs=r.inputs,
+            dependencies=tuple(sorted({*r.dependencies, *r.depends_on})),
+        )
+        for r in result.resources
+        if r.custom
+    ]
+
+
+def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> list[str]:
+    """Run the budget policy over an offline plan; the violation messages (empty: passed)."""
+    policy = budget if settings_for is None else budget_policy(settings_for)
+    messages: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        messages.append(message)
+
+    # The validate callback here is synchronous; the SDK's signature allows an awaitable.
+    policy.validate(stack_args(result.resources), report)  # pyright: ignore[reportUnknownMemberType]
+    return messages
 
 
 def cost_report(result: PlanResult, *, root: Path = ROOT, json_file: Path | None = None) -> int:

@@ -10,8 +10,8 @@ from typing import Any, cast
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from stacks.mocks import aws, budgets, kubernetes, proxmox
-from stacks.mocks.registry import CALLS, RESOURCES, Context, stable_hex
+from offline.mocks import aws, budgets, kubernetes, proxmox
+from offline.mocks.registry import CALLS, RESOURCES, Context, stable_hex
 
 __all__ = ["PlanMocks", "stable_hex"]
 

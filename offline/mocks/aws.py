@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, cast
 
-from stacks.mocks.registry import Context, call, resource, stable_hex
+from offline.mocks.registry import Context, call, resource, stable_hex
 
 # Prefix of the physical id AWS gives each resource type.
 _ID_PREFIX = {

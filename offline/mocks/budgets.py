@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from stacks.mocks.registry import Context, resource
+from offline.mocks.registry import Context, resource
 
 
 @resource("aws:budgets/budget:Budget")

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from cost.budget import check_budget
-from cost.model import items_from_plan
-from cost.report import OVER_BUDGET, cost_report
 from cost.settings import load_cost_settings
+from offline.cost import OVER_BUDGET, cost_report, items_from_plan
 from tests.conftest import ROOT, Planner
 from tests.cost.fakes import network, node_group, plan_of, registered
-from tests.stacks.test_plan import run_cli
+from tests.offline.test_plan import run_cli
 
 
 def test_cli_prints_the_estimate_and_writes_the_rows(plan: Planner, tmp_path: Path) -> None:
