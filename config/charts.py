@@ -3,7 +3,7 @@
 A bump is a reviewed one-line change: pyright, the tests and the offline plan
 all read these constants. Versions were chosen in November 2026; none of them
 can be resolved offline, so `helm show chart` each after a bump (see the
-README's "Platform services").
+docs/platform.md).
 """
 
 from dataclasses import dataclass

@@ -15,7 +15,7 @@ UBUNTU_2404_IMAGE = (
 """Ubuntu 24.04 (noble) cloud image of a dated release, the default source of a built template."""
 UBUNTU_2404_IMAGE_SHA256 = "0533b0655c32e68b31d792ecd6ccfca95abdbc536c4446874fe0513bd4140ffe"
 """SHA-256 of `UBUNTU_2404_IMAGE` as listed for that release in public references of Ubuntu's
-SHA256SUMS; not fetched from Ubuntu here: the operator verifies it (see the README)."""
+SHA256SUMS; not fetched from Ubuntu here: the operator verifies it (see docs/lab.md)."""
 # A dated release directory never changes content; `current/` does, so its checksum would go stale.
 _PINNED_RELEASE = re.compile(r"/(release-)?\d{8}(\.\d+)?/")
 

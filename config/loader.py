@@ -55,7 +55,7 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind == "missing":
         return "missing; this key is required"
     if kind == "extra_forbidden":
-        return "unknown key; check its spelling against the README's configuration reference"
+        return "unknown key; check its spelling against docs/configuration.md"
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     given = error.get("input")

@@ -1,8 +1,8 @@
-"""`python -m offline.cost_summary [STACK ...]`: the README's table of each stack's estimate, in Markdown.
+"""`python -m offline.cost_summary [STACK ...]`: docs/cost.md's table of each stack's estimate, in Markdown.
 
 Plans each committed stack offline (every `Pulumi.<stack>.yaml` when none is
 named) and prints its monthly total against its budget, then each stack's
-cost rows. `make cost` runs it; paste the output into the README's "Cost"
+cost rows. `make cost` runs it; paste the output into the docs/cost.md
 section when the resources, prices or usage change.
 """
 

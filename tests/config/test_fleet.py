@@ -79,7 +79,7 @@ def test_ssh_key_sets_hold_public_keys(plan: Planner) -> None:
 
 def test_the_readme_gives_the_subordinate_ids_the_default_idmap_needs() -> None:
     # The operator copies these lines to every node: they must match the idmap the fleet writes.
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "lab.md").read_text(encoding="utf-8")
     section = readme[readme.index("**Preparing each node.**") : readme.index("**Project environments.**")]
     ids = IdRange()
     assert f"root:{ids.start}:{ids.size}" in section and "root:100000:65536" in section
@@ -88,7 +88,7 @@ def test_the_readme_gives_the_subordinate_ids_the_default_idmap_needs() -> None:
 
 
 def test_the_readme_names_the_mac_prefix_the_fleet_derives_from(plan: Planner) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "lab.md").read_text(encoding="utf-8")
     section = readme[readme.index("**MAC addresses.**") : readme.index("**Preparing each node.**")]
     prefix = FleetConfig.model_fields["mac_prefix"].default
     assert f"`{prefix}`" in section and "students only" in section
