@@ -650,7 +650,29 @@ def converge(here: Lab) -> list[str]:
     moved = diff_snapshots(before, snapshot(here.rootfs))
     if count != 0 or moved:
         raise ConvergeError(f"second run changed {count} steps, files {moved}:\n{second.stdout}")
-    return [*results, f"second run: {count} changed"]
+    results.append(f"second run: {count} changed")
+    results.append(repair_old_join(here))
+    return results
+
+
+def repair_old_join(here: Lab) -> str:
+    """A container joined by the old hook (realmd's defaults) is joined again with the lab's settings."""
+    sssd = here.rootfs / "etc/sssd/sssd.conf"
+    text = sssd.read_text()
+    old = text.replace("use_fully_qualified_names = False", "use_fully_qualified_names = True").replace(
+        "ldap_id_mapping = False", "ldap_id_mapping = True"
+    )
+    if old == text:
+        raise ConvergeError(f"sssd.conf does not hold the settings realmd.conf asked for:\n{text}")
+    sssd.write_text(old)
+    here.in_ct("systemctl", "restart", "sssd.service")
+    third = first_boot(here)
+    if third.returncode != 0:
+        raise ConvergeError(f"repair run exited {third.returncode}:\n{third.stdout}{third.stderr}")
+    if "join" not in third.stdout.splitlines()[-1]:
+        raise ConvergeError(f"repair run did not join again:\n{third.stdout}")
+    check_uid(lookup(here, "id", STUDENT), STUDENT_UID)
+    return f"old join repaired ({changed_count(third.stdout)} changed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
