@@ -208,13 +208,8 @@ class LabConfig(Model):
         service = self.self_service
         if service is not None and service.realm.bind_dn is not None and self.realm_bind_password is None:
             raise ValueError("lab:realmBindPassword is required when lab:selfService.realm.bindDn is set")
-        if self.guacamole is not None:
-            if self.guacamole_admin_password is None:
-                raise ValueError("lab:guacamoleAdminPassword is required when lab:guacamole is set")
-            if self.ansible is None:
-                raise ValueError(
-                    "lab:guacamole needs lab:ansible: the sync runs where the playbooks run (the provisioner)"
-                )
+        if self.guacamole is not None and self.guacamole_admin_password is None:
+            raise ValueError("lab:guacamoleAdminPassword is required when lab:guacamole is set")
         if self.windows is not None and self.windows_ssh_private_key is None:
             raise ValueError("lab:windowsSshPrivateKey is required when lab:windows is set")
         return self

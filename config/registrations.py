@@ -177,6 +177,11 @@ def _references(lab: LabConfig, students: list[StudentEntry]) -> list[str]:
                     f"{', '.join(sorted(groups)) or '(none)'}"
                 )
     # Only when set: the default names `desktop`, which a stack without that profile simply never uses.
+    if lab.guacamole is not None and lab.ansible is None:
+        problems.append(
+            "lab:guacamole: needs lab:ansible; the sync runs where the playbooks run (the provisioner, "
+            "or locally in local mode)"
+        )
     if lab.guacamole is not None and "protocols" in lab.guacamole.model_fields_set:
         for profile in lab.guacamole.protocols:
             if profile not in profiles:
