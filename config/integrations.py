@@ -72,7 +72,8 @@ class SelfServiceConfig(Model):
     """Privileges of the role; default VM.Audit, VM.Console, VM.PowerMgmt, VM.Snapshot,
     VM.Snapshot.Rollback."""
     teachers: dict[str, list[str]] = Field(default_factory=dict[str, list[str]])
-    """Roster group to the logins of its teachers: each gets the role on the group's pool."""
+    """Roster group to the logins of its teachers: each gets the role on the group's pool (a group
+    without students this term has no pool, and its entry waits for them)."""
 
     @field_validator("privileges")
     @classmethod

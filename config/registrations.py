@@ -141,7 +141,7 @@ def build_registrations(
                 )
             )
     problems += _duplicate_addresses(lab, students, projects)
-    problems += _references(lab, students)
+    problems += _references(lab)
     return Registrations(students=tuple(students), projects=tuple(projects)), problems
 
 
@@ -165,17 +165,9 @@ def _duplicate_addresses(
     return problems
 
 
-def _references(lab: LabConfig, students: list[StudentEntry]) -> list[str]:
+def _references(lab: LabConfig) -> list[str]:
     problems: list[str] = []
-    groups = {s.group for s in students}
     profiles = set(lab.fleet.profiles) if lab.fleet is not None else set[str]()
-    if lab.self_service is not None:
-        for group in lab.self_service.teachers:
-            if group not in groups:
-                problems.append(
-                    f"lab:selfService.teachers.{group}: no such group in the roster; expected one of "
-                    f"{', '.join(sorted(groups)) or '(none)'}"
-                )
     # Only when set: the default names `desktop`, which a stack without that profile simply never uses.
     if lab.guacamole is not None and lab.ansible is None:
         problems.append(

@@ -69,7 +69,7 @@ def access_rows(cfg: StackConfig) -> list[dict[str, str]]:
 def render_csv(rows: Sequence[dict[str, str]]) -> str:
     """CSV with a header line (mail-merge tools read it as is)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list[str](COLUMNS), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()

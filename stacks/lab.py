@@ -281,7 +281,12 @@ def build_integrations(
                 role_id=service.role_id,
                 privileges=service.privileges,
                 students={s.login: s.vmid for s in registrations.students},
-                teachers={f"{prefix}{group}": logins for group, logins in service.teachers.items()},
+                # A group without students this year has no pool: its teachers get nothing to manage.
+                teachers={
+                    f"{prefix}{group}": logins
+                    for group, logins in service.teachers.items()
+                    if group in {s.group for s in registrations.students}
+                },
                 provider=provider,
                 machines=dict(fleet.containers) if fleet is not None else None,
                 pools_ready=[fleet] if fleet is not None else [],

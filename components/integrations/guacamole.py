@@ -62,8 +62,8 @@ def triggers(args: GuacamoleRegistrationArgs) -> list[Any]:
         "program": digest,
         "url": args.url,
         "dataSource": args.data_source,
+        # Not the group list: each connection names its group, so it follows from the entries.
         "root": args.desired["root"],
-        "groups": args.desired["groups"],
     }
     return [head, *args.desired["connections"]]
 
