@@ -108,7 +108,7 @@ def sync(api: Api, desired: dict[str, Any], *, admin: str, create_users: bool = 
     owned_parents = {root: "", **{i: n for n, i in children.items()}}
 
     connections: dict[str, Any] = api.call("GET", "/connections") or {}
-    owned: dict[str, str] = {}  # key -> identifier
+    owned: dict[str, str] = {}  # key `group/name` -> identifier
     for identifier, connection in connections.items():
         parent = connection.get("parentIdentifier")
         if parent in owned_parents:
@@ -119,6 +119,10 @@ def sync(api: Api, desired: dict[str, Any], *, admin: str, create_users: bool = 
         key = f"{item['group']}/{item['name']}"
         parameters = {k: str(v) for k, v in item["parameters"].items()}
         identifier = owned.pop(key, None)
+        if identifier is None:
+            # A student who changed group keeps their connection (and its history): it moves.
+            moved = [k for k in owned if k.split("/", 1)[1] == item["name"]]
+            identifier = owned.pop(moved[0]) if moved else None
         if identifier is None:
             body: dict[str, Any] = {
                 "parentIdentifier": children[item["group"]],
@@ -135,10 +139,15 @@ def sync(api: Api, desired: dict[str, Any], *, admin: str, create_users: bool = 
                 api.call("GET", f"/connections/{identifier}/parameters") or {}
             )
             managed = {k: current_parameters.get(k) for k in parameters}
-            if current.get("protocol") != item["protocol"] or managed != parameters:
+            parent = children[item["group"]]
+            if (
+                current.get("protocol") != item["protocol"]
+                or managed != parameters
+                or current.get("parentIdentifier") != parent
+            ):
                 body: dict[str, Any] = {
                     "identifier": identifier,
-                    "parentIdentifier": current["parentIdentifier"],
+                    "parentIdentifier": parent,
                     "name": item["name"],
                     "protocol": item["protocol"],
                     # Parameters an operator added by hand (e.g. a colour depth) stay.

@@ -134,6 +134,18 @@ def test_changed_entry_is_updated_in_place(state: GuacamoleState) -> None:
     }
 
 
+def test_a_group_move_moves_the_connection(state: GuacamoleState) -> None:
+    with guacamole_server(state) as url:
+        run_sync(url, state, desired(student("amartin"), student("lpetit")))
+        first = state.connection(f"{ROOT_GROUP}/sio1", "lpetit")
+        summary = run_sync(url, state, desired(student("amartin"), student("lpetit", group="sio2")))
+    assert summary["updated"] == ["sio2/lpetit"] and summary["created"] == summary["deleted"] == []
+    moved = state.connection(f"{ROOT_GROUP}/sio2", "lpetit")
+    assert first is not None and moved is not None and moved["identifier"] == first["identifier"]
+    assert state.connection(f"{ROOT_GROUP}/sio1", "lpetit") is None
+    assert state.readers(moved["identifier"]) == {"lpetit"}
+
+
 def test_removed_student_is_deleted_and_foreign_connections_stay(state: GuacamoleState) -> None:
     with guacamole_server(state) as url:
         run_sync(url, state, desired(student("amartin"), student("lpetit", group="sio2")))
