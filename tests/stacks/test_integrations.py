@@ -174,3 +174,21 @@ def test_the_realm_sync_reruns_exactly_when_the_users_change() -> None:
     assert seen["trigger"] == users_digest(users)
     assert users_digest(list(reversed(users))) == users_digest(users)
     assert users_digest([*users, "new.student"]) != users_digest(users)
+
+
+def test_the_school_project_plans_with_its_short_hostname_and_its_fqdn(plan: Planner) -> None:
+    result = plan("prod")
+    ct = result.one(
+        "proxmoxve:index/containerLegacy:ContainerLegacy",
+        "project-profan-transfert-cloud.prod.pft.cri.local.isima.fr",
+    )
+    assert ct.inputs["nodeName"] == "pve2"
+    assert ct.inputs["initialization"]["hostname"] == "cloud"
+    # The search domain makes Proxmox write the FQDN into /etc/hosts.
+    assert ct.inputs["initialization"]["dns"] == {"domain": "prod.pft.cri.local.isima.fr"}
+    run = result.one(RUN, "project-profan-transfert-ansible-run")
+    assert "--tags base,transfert playbooks/projects/profan-transfert.yml" in run.inputs["create"]
+    # Machines named by a bare label keep their hostname and get no search domain.
+    grafana = result.one("proxmoxve:index/containerLegacy:ContainerLegacy", "project-supervision-grafana")
+    assert grafana.inputs["initialization"]["hostname"] == "grafana"
+    assert "dns" not in grafana.inputs["initialization"]
