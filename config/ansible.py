@@ -29,6 +29,7 @@ class Provisioner(Model):
     user: str = Field(default="ansible", pattern=UNIX_USER)
     """Unix user on the provisioner; its key is the secret `lab:ansibleProvisionerPrivateKey`."""
     port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of the provisioner."""
 
 
 class ProjectRuns(Model):

@@ -49,6 +49,7 @@ class ProxmoxNode(Model):
     address: str = Field(min_length=1)
     """Address the SSH connection uses."""
     port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of the node."""
 
 
 class ProxmoxSsh(Model):
@@ -87,7 +88,9 @@ class VmidRange(Model):
     """The block of VMIDs this stack may allocate; never shared with another stack."""
 
     start: int = Field(ge=VMID_MIN, le=VMID_MAX)
+    """First VMID this stack allocates; ranges are never shared between stacks."""
     end: int = Field(ge=VMID_MIN, le=VMID_MAX)
+    """Last VMID this stack allocates (inclusive)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
