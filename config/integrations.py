@@ -126,7 +126,9 @@ class ReservationRange(Model):
     """Addresses of a DHCP scope handed out as reservations."""
 
     start: IPv4Address
+    """First reserved address; the student with the stack's first VMID gets it."""
     end: IPv4Address
+    """Last reserved address; a VMID whose offset lands past it is refused."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -160,7 +162,9 @@ class MacRange(Model):
     """A block of MAC addresses the fleet may reserve."""
 
     start: str = Field(pattern=MAC_PATTERN)
+    """First MAC of the block, e.g. `BC:24:11:00:00:00`."""
     end: str = Field(pattern=MAC_PATTERN)
+    """Last MAC of the block, e.g. `BC:24:11:FF:FF:FF`."""
 
     def __contains__(self, mac: str) -> bool:
         return mac_int(self.start) <= mac_int(mac) <= mac_int(self.end)
@@ -172,6 +176,7 @@ class WindowsConfig(Model):
     host: str = Field(min_length=1)
     """Address of the Windows server (OpenSSH Server feature enabled)."""
     port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of the Windows server; default 22."""
     user: str = Field(default="campus-sync", min_length=1)
     """Account the sync logs in as (member of DHCP Administrators and DnsAdmins); its key is the
     secret `lab:windowsSshPrivateKey`."""
