@@ -80,7 +80,8 @@ class SelfService(pulumi.ComponentResource):
             comment=r.comment,
             opts=child,
         )
-        # Proxmox refuses an ACL for a user it does not know (`user ... does not exist`): the realm's
+        # Proxmox refuses an ACL for a user it does not know (pve-access-control, PVE/API2/ACL.pm,
+        # update_acl: `user '<name>' does not exist`): the realm's
         # users are imported first. The sync resource syncs on create and update only, so the set of
         # users the ACLs need is its replacement trigger: a new student re-runs it, nothing else does.
         users = [*args.students, *(t for logins in args.teachers.values() for t in logins)]
