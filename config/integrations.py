@@ -115,6 +115,9 @@ class GuacamoleConfig(Model):
     """Guacamole users given access to project machines marked `guacamole: true`; default none."""
     create_users: bool = True
     """Create a student's Guacamole user (no password: it logs in through the directory) when missing."""
+    pass_password: bool = True
+    """Hand the password the student logged in to Guacamole with (the directory's) to SSH and RDP,
+    through Guacamole's standard `${GUAC_PASSWORD}` parameter token: one login, not two."""
 
     @property
     def base_url(self) -> str:
@@ -289,6 +292,9 @@ def guacamole_desired(
         parameters = {"hostname": target, "port": str(PORTS[protocol])}
         if protocol in ("ssh", "rdp"):
             parameters["username"] = s.login
+            if guacamole.pass_password:
+                # A token, not a secret: Guacamole substitutes the user's own password when connecting.
+                parameters["password"] = "${GUAC_PASSWORD}"
         connections.append(
             {
                 "name": s.login,

@@ -250,6 +250,13 @@ def test_the_desired_sets_cover_every_student_and_project_machine() -> None:
     }
     connections = {c["name"]: c for c in guacamole["connections"]}
     assert connections["jdupont"]["protocol"] == "rdp" and connections["jdupont"]["users"] == ["jdupont"]
+    # Guacamole's standard token: the student's own directory password, never a stored one.
+    assert connections["jdupont"]["parameters"] == {
+        "hostname": "10.28.4.13",
+        "port": "3389",
+        "username": "jdupont",
+        "password": "${GUAC_PASSWORD}",
+    }
     assert connections["mrobert"]["protocol"] == "ssh"
     assert connections["supervision-grafana"]["users"] == ["p.garnier"]
     assert guacamole["root"] == "campus-prod"

@@ -87,7 +87,12 @@ def test_first_run_creates_groups_connections_users_and_permissions(state: Guaca
     jdupont = state.connection(f"{ROOT_GROUP}/sio2", "jdupont")
     assert amartin is not None and jdupont is not None
     assert amartin["protocol"] == "ssh"
-    assert amartin["parameters"] == {"hostname": "10.28.4.10", "port": "22", "username": "amartin"}
+    assert amartin["parameters"] == {
+        "hostname": "10.28.4.10",
+        "port": "22",
+        "username": "amartin",
+        "password": "${GUAC_PASSWORD}",
+    }
     assert jdupont["protocol"] == "rdp" and jdupont["parameters"]["port"] == "3389"
     # Each connection is readable by its student only.
     assert state.readers(amartin["identifier"]) == {"amartin"}
@@ -127,6 +132,7 @@ def test_changed_entry_is_updated_in_place(state: GuacamoleState) -> None:
     assert after is not None and after["identifier"] == first["identifier"]
     assert after["protocol"] == "rdp"
     assert after["parameters"] == {
+        "password": "${GUAC_PASSWORD}",
         "hostname": "10.28.4.99",
         "port": "3389",
         "username": "amartin",
