@@ -192,3 +192,12 @@ def test_the_school_project_plans_with_its_short_hostname_and_its_fqdn(plan: Pla
     grafana = result.one("proxmoxve:index/containerLegacy:ContainerLegacy", "project-supervision-grafana")
     assert grafana.inputs["initialization"]["hostname"] == "grafana"
     assert "dns" not in grafana.inputs["initialization"]
+
+
+def test_in_local_mode_the_guacamole_sync_runs_where_pulumi_runs(plan: Planner) -> None:
+    ansible = {**json.loads(stack_file("prod").config["lab:ansible"]), "mode": "local"}
+    ansible.pop("provisioner")
+    result = plan("prod", set_={"lab:ansible": ansible}, unset=("lab:ansibleProvisionerPrivateKey",))
+    run = result.one("command:local:Command", "prod-guacamole-sync")
+    assert run.inputs["interpreter"] == ["/bin/sh", "-c"] and run.inputs["stdin"] == "[secret]"
+    assert not [r for r in result.of_type(RUN) if r.name == "prod-guacamole-sync"]
