@@ -306,9 +306,10 @@ def build_integrations(
                 create_users=lab.guacamole.create_users,
                 runner=access.provisioner,
             ),
-            opts=pulumi.ResourceOptions(
-                providers=[access.commands], depends_on=[fleet] if fleet is not None else None
-            ),
+            # Not ordered after the containers either: a connection to a container still being cloned
+            # only fails until it is up, while waiting for all 600 would hold every edit behind one
+            # failed clone.
+            opts=pulumi.ResourceOptions(providers=[access.commands]),
         )
     dhcp_dns = registrations.dhcp_dns(cfg.stack, lab)
     if dhcp_dns is not None and lab.windows is not None:
