@@ -81,13 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--root", type=Path, default=ROOT, help="repository whose stack files to read (default: this one)"
     )
+    parser.add_argument(
+        "--first-preview",
+        action="store_true",
+        help="plan as a first `pulumi preview` of a new stack sees it (ids, computed outputs unknown)",
+    )
     args = parser.parse_args(argv)
     for target in (args.json, args.cost_json):
         if target is not None and not target.resolve().parent.is_dir():
             print(f"error: cannot write {target}: no such directory {target.parent}", file=sys.stderr)
             return 2
     try:
-        result = plan_stack(args.stack, root=args.root)
+        result = plan_stack(args.stack, root=args.root, preview=args.first_preview)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 
 A `StackValidationPolicy` for the policy pack (which lists `budget`; this
 module never builds a `PolicyPack`, whose constructor serves gRPC forever).
-The offline plan runs the same policy object (`offline/cost.py`).
+The offline plan judges its plan with it through the analyzer (`offline/cost.py`).
 """
 
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""The list of policies: the pack serves it, the offline plan runs it.
+"""The list of policies: the pack serves it (to the engine and to the offline plan).
 
 Adding a policy is one line here. Never build the `PolicyPack` outside
 `policy/__main__.py`: constructing it starts the analyzer server and blocks.

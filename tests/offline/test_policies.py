@@ -132,3 +132,11 @@ def test_plan_of_a_violating_program_exits_3(
 def test_plan_of_the_committed_stack_reports_no_violation(capsys: pytest.CaptureFixture[str]) -> None:
     assert offline.plan.main(["--stack", "staging"]) == 0
     assert "Policies: 0 violations, 0 mandatory" in capsys.readouterr().out
+
+
+def test_cli_first_preview_reports_only_advisories(capsys: pytest.CaptureFixture[str]) -> None:
+    assert offline.plan.main(["--stack", "prod", "--first-preview"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"Policies: [1-9]\d* violations, 0 mandatory", out)
+    assert "[advisory] no-secrets-in-command-strings: can't run policy" in out
+    assert "known only at the update" in out
