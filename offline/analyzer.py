@@ -20,6 +20,7 @@ One analyzer process per repository root and process (`analyzer_for`), stopped a
 """
 
 import atexit
+import contextlib
 import os
 import shutil
 import subprocess
@@ -215,8 +216,11 @@ class Analyzer:
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline().decode().strip()
         if not line.isdigit():
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._proc.wait(timeout=10)
+            log = self._log()
             self.stop()
-            raise AnalyzerError(f"the policy pack in {self.root / 'policy'} did not start: {line}")
+            raise AnalyzerError(f"the policy pack in {self.root / 'policy'} did not start: {line}\n{log}")
         self._channel = grpc.insecure_channel(f"127.0.0.1:{line}")
         self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         info = cast(analyzer_pb2.AnalyzerInfo, self._call("GetAnalyzerInfo", empty_pb2.Empty()))
