@@ -269,6 +269,11 @@ def build_integrations(
     service = lab.self_service
     if service is not None and lab.fleet is not None:
         prefix = lab.fleet.pool_prefix
+        # A pool's containers exist only once the pool does: the teachers' ACL waits for them.
+        members: dict[str, list[pulumi.Resource]] = {}
+        if fleet is not None:
+            for s in registrations.students:
+                members.setdefault(f"{prefix}{s.group}", []).append(fleet.containers[s.login])
         SelfService(
             f"{cfg.stack}-self-service",
             SelfServiceArgs(
@@ -289,7 +294,7 @@ def build_integrations(
                 },
                 provider=provider,
                 machines=dict(fleet.containers) if fleet is not None else None,
-                pools_ready=[fleet] if fleet is not None else [],
+                pools_ready=members,
             ),
         )
     guacamole = registrations.guacamole(cfg.stack, lab)

@@ -39,8 +39,9 @@ class SelfServiceArgs:
     """The stack's explicit Proxmox provider."""
     machines: Mapping[str, pulumi.Resource] | None = None
     """Login to the student's container: its ACL waits for it; default none."""
-    pools_ready: Sequence[pulumi.Resource] = ()
-    """What creates the pools (teachers' ACLs wait for it); default nothing."""
+    pools_ready: Mapping[str, Sequence[pulumi.Resource]] | None = None
+    """Pool id to resources that exist only once the pool does (its containers): the teachers' ACL on
+    the pool waits for them; default none."""
 
 
 def users_digest(users: Sequence[str]) -> str:
@@ -112,6 +113,7 @@ class SelfService(pulumi.ComponentResource):
                 propagate=False,
                 opts=pulumi.ResourceOptions(parent=self, provider=args.provider, depends_on=depends),
             )
+        ready = args.pools_ready or {}
         for pool, logins in sorted(args.teachers.items()):
             for login in sorted(set(logins)):
                 proxmoxve.Acl(
@@ -121,7 +123,7 @@ class SelfService(pulumi.ComponentResource):
                     user_id=f"{login}@{r.id}",
                     propagate=True,
                     opts=pulumi.ResourceOptions(
-                        parent=self, provider=args.provider, depends_on=[self.sync, *args.pools_ready]
+                        parent=self, provider=args.provider, depends_on=[self.sync, *ready.get(pool, ())]
                     ),
                 )
         self.register_outputs({"realm": self.realm.realm, "roleId": self.role.role_id})

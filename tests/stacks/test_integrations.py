@@ -201,3 +201,15 @@ def test_in_local_mode_the_guacamole_sync_runs_where_pulumi_runs(plan: Planner) 
     run = result.one("command:local:Command", "prod-guacamole-sync")
     assert run.inputs["interpreter"] == ["/bin/sh", "-c"] and run.inputs["stdin"] == "[secret]"
     assert not [r for r in result.of_type(RUN) if r.name == "prod-guacamole-sync"]
+
+
+def test_a_teachers_acl_waits_for_the_containers_of_its_pool(plan: Planner) -> None:
+    result = plan("prod")
+    acl = result.one(ACL, "prod-self-service-teacher-students-sio2-sisr-p.garnier")
+    sisr = {"jdupont", "lpetit", "mrobert"}
+    containers = {
+        login: result.one("proxmoxve:index/containerLegacy:ContainerLegacy", f"students-{login}").urn
+        for login in PROD_LOGINS
+    }
+    waited = {login for login, urn in containers.items() if urn in acl.depends_on}
+    assert waited == sisr
