@@ -80,7 +80,7 @@ def test_changed_count_reads_the_last_summary() -> None:
 
 def test_client_id_check_takes_the_newest_lease_of_the_mac() -> None:
     mac = "bc:24:11:b3:c1:3d"
-    wanted = "ff:11:b3:c1:3d:00:03:00:01:bc:24:11:b3:c1:3d"
+    wanted = f"01:{mac}"
     llt = "ff:11:b3:c1:3d:00:01:00:01:32:a1:73:fa:bc:24:11:b3:c1:3d"  # what ifupdown's dhclient -i sends
     leases = f"200 {mac} 10.0.0.12 ct {wanted}\n100 {mac} 10.0.0.11 * {llt}\n"
     assert check_client_id(leases, mac) == "10.0.0.12"

@@ -222,14 +222,13 @@ wait_for_owner() {
 }
 
 client_identifier() {
-    # RFC 4361 client identifier, what `dhclient -4 -i -D LL` sends: type 255,
-    # an IAID (the MAC's last four bytes), then the DUID-LL (type 3, hardware
-    # type 1, MAC). Written into dhclient.conf, every dhclient sends it,
-    # including the one ifupdown starts at boot without `-i`.
-    local mac="${1,,}"
-    local -a b
-    IFS=: read -r -a b <<<"$mac"
-    printf 'ff:%s:%s:%s:%s:00:03:00:01:%s\n' "${b[2]}" "${b[3]}" "${b[4]}" "${b[5]}" "$mac"
+    # Hardware type 1 then the MAC: the identifier the school's DHCP server
+    # keys its reservations on (lab:windows reserves by MAC). ifupdown starts
+    # dhclient with -i, which sends a DUID-LLT instead: a timestamped id kept
+    # only in the lease file, inherited by clones of a template that had one,
+    # which a MAC reservation does not match. Written into dhclient.conf, this
+    # one is sent by every dhclient, ifupdown's at each boot included.
+    printf '01:%s\n' "${1,,}"
 }
 
 dhclient_conf() {
