@@ -61,7 +61,7 @@ def read(path: Path) -> tuple[Allocations, list[str]]:
     try:
         doc: Any = yamlfile.parse(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        return Allocations(), [f"{where}: not valid YAML ({exc})"]
+        return Allocations(), [f"{where}: {yamlfile.problem(exc)}"]
     if not isinstance(doc, dict):
         return Allocations(), [f"{where}: expected a mapping with students: and projects:"]
     raw = cast(dict[str, Any], doc)

@@ -162,7 +162,7 @@ def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | Non
     try:
         doc: Any = yamlfile.parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        return None, [f"{where}: not valid YAML ({exc})"]
+        return None, [f"{where}: {yamlfile.problem(exc)}"]
     if not isinstance(doc, dict):
         return None, [f"{where}: expected a mapping with cluster, workspace, ct, vm and ansible"]
     try:

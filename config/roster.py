@@ -67,7 +67,7 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
     try:
         doc: Any = yamlfile.parse(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"not valid YAML ({exc})") from None
+        raise ValueError(yamlfile.problem(exc)) from None
     if not isinstance(doc, dict) or not isinstance(cast(dict[str, Any], doc).get("students"), list):
         raise ValueError("expected a mapping with a `students:` list")
     rows = cast(list[Any], cast(dict[str, Any], doc)["students"])

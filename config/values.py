@@ -10,6 +10,8 @@ from typing import Any, cast
 
 import yaml
 
+from config import yamlfile
+
 VALUES_DIR = Path(__file__).resolve().parent / "values"
 
 
@@ -30,9 +32,9 @@ def load_release_values(
             values[release] = {}
             continue
         try:
-            doc: Any = yaml.safe_load(path.read_text())
+            doc: Any = yamlfile.parse(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            problems.append(f"{shown}: not valid YAML ({exc})")
+            problems.append(f"{shown}: {yamlfile.problem(exc)}")
             continue
         if doc is None:
             doc = {}
