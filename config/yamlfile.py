@@ -48,7 +48,8 @@ class UniqueKeyLoader(_BASE):  # pyright: ignore[reportUntypedBaseClass]
                         key_node.start_mark,
                     )
                 seen[text] = line
-        return cast(Any, super()).construct_mapping(node, deep=deep)
+        parent: Any = super()
+        return parent.construct_mapping(node, deep=deep)
 
 
 @lru_cache(maxsize=64)
