@@ -136,9 +136,10 @@ def load_lab_inventory(
             if p.spec.ansible is not None
         ]
     path = resolve(lab.vmid_allocations or default_path(stack))
-    allocations, found = read(path)
-    problems += found
+    allocations, found = read(path, stack)
     if require_vmids:
+        # `python -m config.vmids` reads the lock file itself: its problems are what it repairs.
+        problems += found
         problems += check(
             path,
             allocations,
