@@ -168,3 +168,20 @@ def test_check_exits_1_and_changes_nothing_when_an_entry_is_missing(repo: Path) 
     assert (repo / LOCK).read_bytes() == before
     assert _vmids(repo).returncode == 0
     assert _vmids(repo, "--check").returncode == 0
+
+
+def test_the_ci_script_fails_on_a_changed_entry_and_passes_otherwise(repo: Path) -> None:
+    script = repo / "scripts/ci/vmids-base.sh"
+    script.parent.mkdir(parents=True)
+    shutil.copy2(ROOT / "scripts/ci/vmids-base.sh", script)
+    env = {**os.environ, "PYTHONPATH": "", "PYTHON": sys.executable, "STACKS": "staging prod"}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(script), "main"], env=env, capture_output=True, text=True, check=False)
+
+    assert run().returncode == 0
+    lock = repo / LOCK
+    lock.write_text(lock.read_text().replace("gns3vm: 60248", "gns3vm: 60249"))
+    failed = run()
+    assert failed.returncode == 1
+    assert "reserved.gns3vm" in failed.stdout
