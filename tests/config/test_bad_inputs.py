@@ -377,3 +377,41 @@ def test_bad_values_files_stop_the_plan_with_exit_2(  # noqa: PLR0917 - fixtures
     err = capsys.readouterr().err
     assert f"config/values/{release}/staging.yaml: {expected}" in err
     assert "Traceback" not in err
+
+
+# --- end to end: `python -m stacks.plan` -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"cloud:region": "eu-west-9"}, "cloud:region: unknown AWS region 'eu-west-9'"),
+        (
+            {"lab:fleet.macAddresses": None},
+            "lab:fleet.macAddresses: jdupont: 'not-a-mac' is not a MAC address",
+        ),
+        (
+            {"lab:projectsDir": "PROJECTS"},
+            "webshop.yaml: ansible.group: 'all' is one of Ansible's implicit groups",
+        ),
+    ],
+)
+def test_the_plan_command_exits_2_with_the_message_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: dict[str, Any], expected: str
+) -> None:
+    projects = tmp_path / "projects"
+    shutil.copytree(ROOT / "config/projects/prod", projects)
+    web = projects / "webshop.yaml"
+    web.write_text(web.read_text().replace("group: webshop", "group: all"))
+    doc = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    for key, value in extra.items():
+        if key == "lab:fleet.macAddresses":
+            doc["config"]["lab:fleet"]["macAddresses"] = {"jdupont": "not-a-mac"}
+        else:
+            doc["config"][key] = str(projects) if value == "PROJECTS" else value
+    shutil.copy2(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    assert offline_plan.main(["--stack", "prod", "--root", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: invalid configuration for stack 'prod':")
+    assert expected in err and "Traceback" not in err
