@@ -117,7 +117,12 @@ _SYSTEM_DIRS = (
 class HomeMount(Model):
     """The student's NFS home, mounted on the node and bind-mounted into the container."""
 
-    host_path: str = Field(default="/mnt/nfs/home/{login}", pattern=r"^/\S*\{login\}\S*$")
+    host_path: str = Field(
+        default="/mnt/nfs/home/{login}",
+        pattern=r"^/\S*\{login\}\S*$",
+        description="Path on the node, `{login}` replaced; a plain absolute path (no `.` or `..` segment) "
+        "outside the node's system directories. Default `/mnt/nfs/home/{login}`.",
+    )
     """Path on the node; `{login}` is replaced. No `.` or `..` segment, nothing under a system
     directory (`/etc`, `/root`, `/var/lib`, ...)."""
     path: str = Field(default="/home/{login}", pattern=r"^/\S*/\{login\}$")
@@ -178,11 +183,19 @@ class FirstBoot(Model):
 
     snippets_datastore: str = "local"
     """Datastore with `snippets` content enabled, where the hook script is uploaded."""
-    packages: list[DebianPackage] = Field(default_factory=list[DebianPackage])
+    packages: list[DebianPackage] = Field(
+        default_factory=list[DebianPackage],
+        description="Extra Debian packages installed on first boot, by Debian package name. Default: none.",
+    )
     """Extra Debian packages installed on first boot (Debian package names: a-z, 0-9, `+`, `-`, `.`)."""
     realm: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+$")
     """Directory domain joined with `realm join` (sssd); none: no join."""
-    join_user: str = Field(default="pve-join", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    join_user: str = Field(
+        default="pve-join",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="Directory account allowed to join machines (letters, digits, `.`, `_`, `-`). "
+        "Default `pve-join`.",
+    )
     """Directory account allowed to join machines (letters, digits, `.`, `_`, `-`)."""
     join_password_file: str = Field(default="/root/.campus/realm-join.password", pattern=r"^/\S+$")
     """File on the node holding the join password (never in the script or the state)."""
@@ -210,7 +223,11 @@ class FleetConfig(Model):
     """Start them when the node boots."""
     pool_prefix: str = Field(default="students-", pattern=r"^[A-Za-z0-9_.-]*$")
     """Each group gets a Proxmox pool `<poolPrefix><group>`."""
-    mac_addresses: dict[str, str] = Field(default_factory=dict[str, str])
+    mac_addresses: dict[str, str] = Field(
+        default_factory=dict[str, str],
+        description="Login of the roster to an explicit unicast MAC address `XX:XX:XX:XX:XX:XX`. "
+        "Default: none.",
+    )
     """Login (of the roster) to an explicit unicast MAC address `XX:XX:XX:XX:XX:XX`, for the rare
     login whose derived one collides or a container that keeps an older address."""
     static_addresses: dict[str, StaticAddress] = Field(default_factory=dict[str, StaticAddress])

@@ -151,7 +151,13 @@ class LabConfig(Model):
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
     project_secrets: dict[ProjectName, dict[ExtraVarName, SecretStr]] = Field(
-        default_factory=dict[ProjectName, dict[ExtraVarName, SecretStr]]
+        default_factory=dict[ProjectName, dict[ExtraVarName, SecretStr]],
+        description=(
+            "Secret. Project name (its file's stem) to extra-var name to value: secrets a project's "
+            "Ansible run needs, which project files may not hold; each reaches that run as an extra-var, "
+            "on the command's stdin. Default: none. "
+            "`pulumi config set --secret --path 'lab:projectSecrets.<project>.<name>' VALUE`."
+        ),
     )
     """Secret. Project name (its file's stem) to extra-var name to value: the secrets a project's
     Ansible run needs (passwords, tokens), which project files may not hold. Each reaches that
