@@ -73,6 +73,7 @@ class Profile(Model):
     """A kind of student container: its size and where its root filesystem comes from."""
 
     cores: int = Field(ge=1, le=512)
+    """vCPUs of each container of the profile."""
     memory: int = Field(ge=64)
     """Memory in MiB."""
     swap: int = Field(default=512, ge=0)
@@ -84,6 +85,7 @@ class Profile(Model):
     bridge: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     """Bridge of `eth0`, e.g. `vibr285`."""
     vlan: int | None = Field(default=None, ge=1, le=4094)
+    """VLAN tag of `eth0`; untagged when null."""
     clone: CloneSource | None = None
     """Clone a prepared template (the `desktop` profile)."""
     template: TemplateSource | None = None
@@ -120,8 +122,6 @@ class HomeMount(Model):
     host_path: str = Field(
         default="/mnt/nfs/home/{login}",
         pattern=r"^/\S*\{login\}\S*$",
-        description="Path on the node, `{login}` replaced; a plain absolute path (no `.` or `..` segment) "
-        "outside the node's system directories. Default `/mnt/nfs/home/{login}`.",
     )
     """Path on the node; `{login}` is replaced. No `.` or `..` segment, nothing under a system
     directory (`/etc`, `/root`, `/var/lib`, ...)."""
@@ -151,7 +151,9 @@ class IdRange(Model):
     """The directory's UIDs/GIDs, mapped one to one into every container."""
 
     start: int = Field(default=600_000_000, ge=65_536)
+    """First directory UID/GID mapped one to one into the containers (`lxc.idmap`)."""
     size: int = Field(default=999_999_999, ge=1)
+    """How many directory UIDs/GIDs are mapped; roster UIDs must fall inside."""
 
     @property
     def end(self) -> int:
@@ -165,7 +167,8 @@ class StaticAddress(Model):
     address: IPv4Interface
     """Address with prefix, e.g. `10.28.5.40/24`."""
     gateway: IPv4Address
-    """On-link: inside the address's network, and not the address itself."""
+    """Default gateway of the student container; on-link: inside `address`'s network, and not
+    the address itself."""
 
     @model_validator(mode="after")
     def _gateway_on_link(self) -> Self:
@@ -185,7 +188,6 @@ class FirstBoot(Model):
     """Datastore with `snippets` content enabled, where the hook script is uploaded."""
     packages: list[DebianPackage] = Field(
         default_factory=list[DebianPackage],
-        description="Extra Debian packages installed on first boot, by Debian package name. Default: none.",
     )
     """Extra Debian packages installed on first boot (Debian package names: a-z, 0-9, `+`, `-`, `.`)."""
     realm: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+$")
@@ -193,8 +195,6 @@ class FirstBoot(Model):
     join_user: str = Field(
         default="pve-join",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-        description="Directory account allowed to join machines (letters, digits, `.`, `_`, `-`). "
-        "Default `pve-join`.",
     )
     """Directory account allowed to join machines (letters, digits, `.`, `_`, `-`)."""
     join_password_file: str = Field(default="/root/.campus/realm-join.password", pattern=r"^/\S+$")
@@ -225,8 +225,6 @@ class FleetConfig(Model):
     """Each group gets a Proxmox pool `<poolPrefix><group>`."""
     mac_addresses: dict[str, str] = Field(
         default_factory=dict[str, str],
-        description="Login of the roster to an explicit unicast MAC address `XX:XX:XX:XX:XX:XX`. "
-        "Default: none.",
     )
     """Login (of the roster) to an explicit unicast MAC address `XX:XX:XX:XX:XX:XX`, for the rare
     login whose derived one collides or a container that keeps an older address."""
