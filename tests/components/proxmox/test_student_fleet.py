@@ -135,8 +135,12 @@ def test_adding_removing_and_reordering_students_changes_no_one_else(plan: Plann
     roster = write_roster(tmp_path / "roster.yaml", rows)
     lock = tmp_path / "vmids.yaml"
     # prod keeps jdupont's MAC; this roster has no jdupont, so that entry would be refused.
-    fleet = {**json.loads(stack_file("prod").config["lab:fleet"]), "macAddresses": {}}
-    changes = {"lab:roster": str(roster), "lab:vmidAllocations": str(lock), "lab:fleet": fleet}
+    fleet: dict[str, Any] = {**json.loads(stack_file("prod").config["lab:fleet"]), "macAddresses": {}}
+    changes: dict[str, Any] = {
+        "lab:roster": str(roster),
+        "lab:vmidAllocations": str(lock),
+        "lab:fleet": fleet,
+    }
     allocate_vmids("prod", changes)
     before = _fleet(plan("prod", set_=changes))
 
