@@ -20,7 +20,6 @@ from config.errors import ConfigError
 from config.inventory import LabInventory, load_lab_inventory
 from config.lab import LabConfig
 from config.platform import PlatformConfig
-from config.pricing import PRICES_DIR
 from config.stack import StackConfig
 from config.values import load_release_values
 
@@ -160,15 +159,6 @@ def load_stack_config(
         platform = platform.model_copy(update={"release_values": values})
         if isinstance(parts["cloud"], CloudConfig):
             problems.extend(dns_owner_problems(parts["cloud"], platform))
-    cloud_part, cost_part = parts["cloud"], parts["cost"]
-    if isinstance(cloud_part, CloudConfig) and cost_part is not None:
-        # The budget is judged on an estimate in the region's prices: without them it cannot be.
-        known = sorted(p.stem for p in PRICES_DIR.glob("*.yaml"))
-        if cloud_part.region not in known:
-            problems.append(
-                f"cloud:region: no price table config/prices/{cloud_part.region}.yaml for the cost estimate "
-                f"and budget (cost:); known regions: {', '.join(known) or 'none'}; add that region's prices"
-            )
     lab = parts["lab"]
     cloud = parts["cloud"]
     assert lab is None or isinstance(lab, LabConfig)

@@ -325,13 +325,21 @@ def test_vmid_ranges_of_committed_stacks_must_not_overlap() -> None:
     ) in message
 
 
-def test_an_unknown_region_and_one_without_prices_are_configuration_errors() -> None:
-    assert "cloud:region: unknown AWS region 'eu-west-9'" in problems(
-        "staging", set_={"cloud:region": "eu-west-9"}
+def test_an_unknown_region_is_a_configuration_error_and_a_known_one_is_not() -> None:
+    message = problems("staging", set_={"cloud:region": "eu-west-9"})
+    assert (
+        "cloud:region: unknown AWS region 'eu-west-9'; expected one of the regions the pinned provider"
+        in message
     )
-    assert "cloud:region: no price table config/prices/us-east-1.yaml" in problems(
-        "staging", set_={"cloud:region": "us-east-1"}
+    base = stack_file("staging")
+    # A real region without a price table is the budget policy's to refuse (exit 3, naming the file).
+    cfg = load_stack_config(
+        project=base.project,
+        stack="staging",
+        raw=with_changes(base, {"cloud:region": "eu-west-1"}),
+        secret_keys=base.secret_keys,
     )
+    assert cfg.cloud is not None and cfg.cloud.region == "eu-west-1"
 
 
 # --- Helm values files ----------------------------------------------------------------------
