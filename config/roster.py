@@ -25,8 +25,8 @@ LOGIN_PATTERN = r"^[a-z_][a-z0-9_.-]{0,31}$"
 
 SYSTEM_LOGINS = frozenset(
     {
-        # Debian's base-passwd (/usr/share/base-passwd/passwd.master) and its groups that
-        # sssd would resolve as a user's primary group...
+        # Debian's base-passwd: its users (/usr/share/base-passwd/passwd.master) and the names of
+        # its privileged groups (group.master), which no directory user should share...
         *("root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp"),
         *("proxy", "www-data", "backup", "list", "irc", "gnats", "_apt", "nobody", "nogroup"),
         *("adm", "sudo", "staff", "users", "operator", "shadow", "utmp", "disk", "kmem", "tty"),
