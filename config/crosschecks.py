@@ -14,6 +14,7 @@ from typing import Any, cast
 import yaml
 
 from config import yamlfile
+from config.integrations import ReservationRange
 from config.lab import LabConfig
 from config.projects import LoadedProject
 from config.roster import Student
@@ -40,6 +41,10 @@ def static_addresses(lab: LabConfig, projects: Iterable[LoadedProject]) -> list[
         ip = _ipv4(lab.ansible.provisioner.host)
         if ip is not None:
             found.append((ip, "lab:ansible.provisioner.host"))
+    if lab.windows is not None:
+        ip = _ipv4(lab.windows.host)
+        if ip is not None:
+            found.append((ip, "lab:windows.host"))
     if lab.fleet is not None:
         for login, static in lab.fleet.static_addresses.items():
             found.append((static.address.ip, f"lab:fleet.staticAddresses.{login}"))
@@ -51,9 +56,12 @@ def static_addresses(lab: LabConfig, projects: Iterable[LoadedProject]) -> list[
 
 
 def address_problems(lab: LabConfig, projects: Iterable[LoadedProject]) -> list[str]:
-    """Two machines of the inventory on one static address."""
+    """Two machines of the inventory on one static address, or one inside the students' reservations."""
     owners: dict[IPv4Address, str] = {}
     problems: list[str] = []
+    ranges: list[tuple[str, ReservationRange]] = []
+    if lab.windows is not None:
+        ranges = [(scope_id, scope.reservations) for scope_id, scope in lab.windows.scopes.items()]
     for ip, where in static_addresses(lab, projects):
         if ip in owners:
             problems.append(
@@ -61,6 +69,14 @@ def address_problems(lab: LabConfig, projects: Iterable[LoadedProject]) -> list[
             )
         else:
             owners[ip] = where
+        for scope_id, block in ranges:
+            # The DHCP server hands these to students by VMID: sooner or later one gets this address.
+            # (A student's own static address is the integration's to reserve for that student.)
+            if block.start <= ip <= block.end and not where.startswith("lab:fleet.staticAddresses."):
+                problems.append(
+                    f"{where}: {ip} is inside {block.start}..{block.end}, the students' reservations of "
+                    f"lab:windows.scopes.{scope_id}; expected an address outside the reserved range"
+                )
     return problems
 
 

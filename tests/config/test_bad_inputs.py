@@ -255,6 +255,16 @@ def test_bad_project_files(tmp_path: Path, edit: dict[str, Any], expected: str) 
     assert expected in _project_problems(tmp_path, edit)
 
 
+def test_a_machine_on_the_windows_server_or_in_the_students_reservations_is_refused(tmp_path: Path) -> None:
+    message = _project_problems(tmp_path, {"ct.0.ip": "10.10.10.246/24", "ct.0.gw": "10.10.10.1"})
+    assert "ct[0] (webshop-front): ip: 10.10.10.246 is also the address of lab:windows.host" in message
+    message = _project_problems(tmp_path, {"ct.0.ip": "10.28.5.99/22", "ct.0.gw": "10.28.4.1"})
+    assert (
+        "ct[0] (webshop-front): ip: 10.28.5.99 is inside 10.28.4.10..10.28.7.250, the students' "
+        "reservations of lab:windows.scopes.10.28.4.0"
+    ) in message
+
+
 def test_a_machine_on_another_projects_address_is_refused(tmp_path: Path) -> None:
     message = _project_problems(tmp_path, {"ct.0.ip": "10.29.2.10/24", "ct.0.gw": "10.29.2.1"})
     assert "projects/annuaire.yaml: ct[0] (ldap1): ip; expected one address per machine" in message
