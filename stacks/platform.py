@@ -4,7 +4,7 @@ import pulumi
 
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import CertManager, CertManagerArgs, issuer_name
-from components.kubernetes.datadog import Datadog, DatadogArgs
+from components.kubernetes.datadog import Datadog, DatadogArgs, traefik_check_annotations
 from components.kubernetes.external_dns import ExternalDns, ExternalDnsArgs
 from components.kubernetes.ingress import IngressController, IngressControllerArgs
 from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
@@ -12,6 +12,7 @@ from components.kubernetes.velero import Velero, VeleroArgs
 from config import StackConfig, charts
 from config.platform import PlatformConfig
 from stacks.cloud import CloudParts
+from stacks.monitoring import build_monitoring
 
 
 def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts) -> None:
@@ -62,6 +63,7 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             k8s_provider=cloud.k8s_provider,
             workloads_ready=cloud.workloads_ready,
             values=platform.values_for("traefik"),
+            pod_annotations=traefik_check_annotations(cfg.stack) if platform.datadog.enabled else {},
         ),
     )
     issuer = cert_manager.issuers[platform.acme_issuer]
@@ -139,8 +141,10 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
                 k8s_provider=cloud.k8s_provider,
                 workloads_ready=cloud.workloads_ready,
                 values=platform.values_for("datadog"),
+                http_checks=[f"https://{label}.{cloud.domain}/" for label in platform.hosts],
             ),
         )
+        build_monitoring(cfg, cfg.cloud, platform)
     pulumi.export(
         "platform",
         {"hosts": app.hosts, "backupBucket": velero.bucket.bucket, "databaseService": database.service},
