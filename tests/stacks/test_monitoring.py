@@ -4,12 +4,13 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 
 from components.monitoring.catalog import runbook_anchor
 from config import ConfigError
 from offline.harness import SECRET, PlanResult, Registered
 from tests.components.monitoring.support import headings, listed_metrics, metric_refs
-from tests.stacks.test_platform import plan_platform
+from tests.stacks.test_platform import DOMAINS, plan_platform, values
 
 MONITOR = "datadog:index/monitor:Monitor"
 DASHBOARD = "datadog:index/dashboardJson:DashboardJson"
@@ -213,3 +214,23 @@ def test_a_missing_key_is_one_clear_error() -> None:
         "platform: platform:datadogAppKey is required when platform:datadog.enabled is true "
         "(`pulumi config set --secret platform:datadogAppKey`)"
     ]
+
+
+def test_the_agents_collect_what_the_monitors_read(prod: PlanResult, staging: PlanResult) -> None:
+    for stack, result in (("prod", prod), ("staging", staging)):
+        # Traefik's pods carry the traefik_mesh check, histograms as distributions (p95).
+        annotations = values(result, "traefik")["deployment"]["podAnnotations"]
+        [check] = json.loads(annotations["ad.datadoghq.com/traefik.checks"])["traefik_mesh"]["instances"]
+        assert check["openmetrics_endpoint"] == "http://%%host%%:9100/metrics"
+        assert check["histogram_buckets_as_distributions"] is True
+        assert check["tags"] == [f"env:{stack}"]
+        # One HTTP check per application host, run once for the cluster by the cluster agent.
+        datadog = values(result, "datadog")
+        assert datadog["datadog"]["clusterChecks"] == {"enabled": True}
+        http = yaml.safe_load(datadog["clusterAgent"]["confd"]["http_check.yaml"])
+        assert http["cluster_check"] is True
+        domain = DOMAINS[stack]
+        assert [i["url"] for i in http["instances"]] == [f"https://api.{domain}/", f"https://www.{domain}/"]
+        assert all(
+            i["check_certificate_expiration"] and i["tags"] == [f"env:{stack}"] for i in http["instances"]
+        )
