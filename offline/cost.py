@@ -65,16 +65,7 @@ def cost_report(result: PlanResult, *, root: Path = ROOT, json_file: Path | None
         print(line)
     if json_file is not None:
         document = cost_document(est, settings)
-        document["outsideAws"] = [
-            {
-                "service": o.service,
-                "quantity": o.quantity,
-                "unit": o.unit,
-                "unitUsd": o.unit_usd,
-                "note": o.note,
-            }
-            for o in outside
-        ]
+        document["outsideAws"] = [o.as_json() for o in outside]
         json_file.write_text(json.dumps(document, indent=2) + "\n")
         print(f"\nCost estimate written to {json_file}")
     violations = run_offline(result, lambda stack: settings)
