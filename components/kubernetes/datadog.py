@@ -44,6 +44,12 @@ class DatadogArgs:
     http_checks: Sequence[str] = ()
     """Addresses probed from inside the cluster by Datadog's HTTP check (availability and
     certificate expiry of the application's hosts). Default ()."""
+    readable_secrets: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
+    """Secrets the agents may read, by namespace, for `ENC[k8s_secret@...]` handles in check
+    configurations (e.g. the database password). Only these: the chart's default would let the
+    agents read every Secret of the cluster. Default {} (no secret backend)."""
+    secrets_ready: Sequence[pulumi.Resource] = ()
+    """The Secrets of `readable_secrets`: the release waits for them. Default ()."""
 
 
 def http_check_config(urls: Sequence[str], env: str, *, cluster_check: bool) -> str:
@@ -98,6 +104,34 @@ def traefik_check_annotations(
     return {f"ad.datadoghq.com/{container}.checks": json.dumps(checks, sort_keys=True)}
 
 
+def postgres_check_annotations(
+    env: str, *, namespace: str, secret: str, key: str, container: str = "postgresql"
+) -> dict[str, str]:
+    """Autodiscovery annotations running Datadog's Postgres check on each PostgreSQL pod.
+
+    The check reports `postgresql.replication_delay` from a standby. The password
+    is an `ENC[k8s_secret@<namespace>/<secret>/<key>]` handle the agent resolves
+    through its secret backend (`readable_secrets`): it never appears in an
+    annotation, a value or the state.
+    """
+    checks: dict[str, Any] = {
+        "postgres": {
+            "init_config": {},
+            "instances": [
+                {
+                    "host": "%%host%%",
+                    "port": 5432,
+                    "username": "postgres",
+                    "password": f"ENC[k8s_secret@{namespace}/{secret}/{key}]",
+                    "dbname": "postgres",
+                    "tags": [f"env:{env}"],
+                }
+            ],
+        }
+    }
+    return {f"ad.datadoghq.com/{container}.checks": json.dumps(checks, sort_keys=True)}
+
+
 class Datadog(pulumi.ComponentResource):
     """The API key Secret and the Datadog release reading it."""
 
@@ -125,6 +159,16 @@ class Datadog(pulumi.ComponentResource):
             },
             "clusterAgent": {"enabled": args.cluster_agent},
         }
+        if args.readable_secrets:
+            computed["datadog"]["secretBackend"] = {
+                # The agent image's helper reads `ENC[k8s_secret@ns/name/key]` through the API.
+                "command": "/readsecret_multiple_providers.sh",
+                "enableGlobalPermissions": False,
+                "roles": [
+                    {"namespace": ns_name, "secrets": list(names)}
+                    for ns_name, names in sorted(args.readable_secrets.items())
+                ],
+            }
         if args.http_checks:
             conf = {
                 "http_check.yaml": http_check_config(
@@ -145,6 +189,6 @@ class Datadog(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[secret],
+            depends_on=[secret, *args.secrets_ready],
         )
         self.register_outputs({"release": self.release.name})

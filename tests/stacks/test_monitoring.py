@@ -234,3 +234,21 @@ def test_the_agents_collect_what_the_monitors_read(prod: PlanResult, staging: Pl
         assert all(
             i["check_certificate_expiration"] and i["tags"] == [f"env:{stack}"] for i in http["instances"]
         )
+
+
+def test_the_postgres_check_reads_its_password_through_the_secret_backend(prod: PlanResult) -> None:
+    annotations = values(prod, "postgresql-ha")["postgresql"]["podAnnotations"]
+    [check] = json.loads(annotations["ad.datadoghq.com/postgresql.checks"])["postgres"]["instances"]
+    assert check["password"] == "ENC[k8s_secret@postgresql/postgresql-credentials/password]"
+    assert (check["username"], check["tags"]) == ("postgres", ["env:prod"])
+    # The agents may read that one Secret, not every Secret of the cluster.
+    backend = values(prod, "datadog")["datadog"]["secretBackend"]
+    assert backend == {
+        "command": "/readsecret_multiple_providers.sh",
+        "enableGlobalPermissions": False,
+        "roles": [{"namespace": "postgresql", "secrets": ["postgresql-credentials"]}],
+    }
+    # The Secret the handle names holds the password under that key.
+    secret = prod.one("kubernetes:core/v1:Secret", "postgresql-ha-postgresql-credentials")
+    assert secret.inputs["metadata"]["name"] == "postgresql-credentials"
+    assert secret.inputs["stringData"] == SECRET
