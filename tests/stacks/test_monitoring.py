@@ -1,6 +1,7 @@
 """Monitors, dashboard and alert routing per environment, as the engine would receive them."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -140,6 +141,15 @@ def test_staging_thresholds_follow_its_own_cluster(staging: PlanResult) -> None:
     m = monitors(staging)
     assert m["pgpool-health"].inputs["query"].endswith("< 1")  # one pgpool replica in staging
     assert m["autoscaling-max"].inputs["query"].endswith(">= 3")  # staging's maxSize
+
+
+def test_mocks_give_datadog_ids_in_datadog_shapes(prod: PlanResult, staging: PlanResult) -> None:
+    ids = [m.id for result in (prod, staging) for m in monitors(result).values()]
+    assert all(i.isdigit() and len(i) == 8 for i in ids) and len(set(ids)) == len(ids)
+    [board] = prod.of_type(DASHBOARD)
+    assert re.fullmatch(r"[0-9a-f]{3}-[0-9a-f]{3}-[0-9a-f]{3}", board.id)
+    assert prod.outputs["monitoring"]["dashboardUrl"] == f"/dashboard/{board.id}/campus-prod-platform-health"
+    assert prod.outputs["monitoring"]["monitors"]["node-cpu"] == monitors(prod)["node-cpu"].id
 
 
 def test_prod_alerts_go_to_slack_and_email(prod: PlanResult) -> None:
