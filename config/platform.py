@@ -89,7 +89,7 @@ class MonitorThresholds(Model):
         le=6,
         description="Width of the anomaly band on the request rate, in deviations ('agile' algorithm).",
     )
-    error_5xx_percent: float = Field(
+    server_error_percent: float = Field(
         default=5.0,
         gt=0,
         le=100,

@@ -40,7 +40,7 @@ def catalog_args(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig)
             pods_per_node_percent=t.pods_per_node_percent,
             latency_p95_seconds=t.latency_p95_seconds,
             request_rate_deviations=t.request_rate_deviations,
-            error_5xx_percent=t.error_5xx_percent,
+            error_5xx_percent=t.server_error_percent,
             replication_lag_seconds=t.replication_lag_seconds,
             backup_stale_hours=t.backup_stale_hours,
             certificate_days=t.certificate_days,

@@ -262,3 +262,29 @@ def test_the_postgres_check_reads_its_password_through_the_secret_backend(prod: 
     secret = prod.one("kubernetes:core/v1:Secret", "postgresql-ha-postgresql-credentials")
     assert secret.inputs["metadata"]["name"] == "postgresql-credentials"
     assert secret.inputs["stringData"] == SECRET
+
+
+def test_thresholds_and_routing_follow_the_stack_configuration() -> None:
+    tuned = plan_platform(
+        "staging",
+        set_={
+            "platform:datadog": {
+                "enabled": True,
+                "clusterAgent": True,
+                "thresholds": {"nodeCpuPercent": 70, "serverErrorPercent": 2, "backupStaleHours": 30},
+                "autoscaling": {"metric": "kubernetes_state.node.count", "maximum": 5},
+                "notify": {
+                    "slackAccount": "reverse9",
+                    "slackChannel": "#alertes-staging",
+                    "prefix": "[recette]",
+                },
+            }
+        },
+    )
+    m = monitors(tuned)
+    assert m["node-cpu"].inputs["query"].endswith("> 70")
+    assert m["errors-5xx"].inputs["monitorThresholds"] == {"critical": "2"}
+    assert "sum(last_30h):" in m["velero-stale"].inputs["query"]
+    assert m["autoscaling-max"].inputs["query"].endswith(">= 5")
+    assert m["node-cpu"].inputs["name"] == "[recette] Node CPU high"
+    assert m["node-cpu"].inputs["message"].rstrip().endswith("@slack-reverse9-alertes-staging")
