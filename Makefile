@@ -51,7 +51,8 @@ ansible-check: install ## ansible-lint (production profile, offline) and a synta
 	cd ansible && for playbook in *.yml; do \
 	  ../$(VENV)/bin/ansible-playbook --syntax-check -i localhost, "$$playbook"; done
 
-validate: install ## offline plan of every committed stack, with its cost estimate and budget policy
+validate: install ## secrets providers and ciphertexts of the stack files; offline plan of every committed stack, with its cost estimate and budget policy
+	$(PY) -m config.stacksecrets --check
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
 validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible-lint), VMID lock files

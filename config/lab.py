@@ -10,6 +10,7 @@ from config.base import Model
 from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
 from config.projects import ProjectBase
+from config.runner import LabRunner
 
 SshPublicKey = Annotated[
     str, Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) \S+( .*)?$")
@@ -145,6 +146,11 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
+    runner: LabRunner | None = Field(
+        default=None,
+        description="The self-hosted CI runner inside the lab that runs this stack's previews, deploys and "
+        "drift checks; none for stacks CI never touches (personal stacks).",
+    )
 
     @field_validator("admin_ssh_public_keys")
     @classmethod
