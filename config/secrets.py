@@ -203,7 +203,9 @@ def ciphertext_problems(
         )
     if kind == "cloud" and secured:
         key = _b64(encrypted_key or "")
-        if not encrypted_key or key is None or len(key) < 32 or _readable(key):
+        # Vault's transit engine returns its ciphertext as text (`vault:v1:<base64>`).
+        vault = key is not None and key.startswith(b"vault:v")
+        if not encrypted_key or key is None or len(key) < 32 or (_readable(key) and not vault):
             problems.append(
                 f"{file_name} encryptedkey: {provider} encrypts every value with a data key that "
                 "`pulumi stack init --secrets-provider` wraps with KMS and stores here; it is "
