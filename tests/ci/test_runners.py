@@ -35,22 +35,33 @@ def gitlab() -> dict[str, Any]:
     return cast(dict[str, Any], yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text()))
 
 
+def _runs_pulumi(step: dict[str, Any]) -> bool:
+    return str(step.get("uses", "")).startswith("pulumi/actions@") or "scripts/ci/pulumi.sh" in str(
+        step.get("run", "")
+    )
+
+
 def pulumi_jobs_github() -> list[tuple[str, str, dict[str, Any]]]:
-    """(file, job, job) for every job that runs pulumi/actions."""
+    """(file, job, job) for every job that runs Pulumi (pulumi/actions or scripts/ci/pulumi.sh)."""
     found: list[tuple[str, str, dict[str, Any]]] = []
     for path in sorted(WORKFLOWS.glob("*.yml")):
         for name, job in workflow(path.name)["jobs"].items():
-            if any(str(s.get("uses", "")).startswith("pulumi/actions@") for s in job["steps"]):
+            if any(_runs_pulumi(s) for s in job["steps"]):
                 found.append((path.name, name, job))
     return found
 
 
 def job_stacks_github(job: dict[str, Any]) -> list[str]:
-    step = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions@"))
-    stack = step["with"]["stack-name"]
-    if stack == "${{ matrix.stack }}":
-        return list(job["strategy"]["matrix"]["stack"])
-    return [stack]
+    stacks: set[str] = set()
+    for step in job["steps"]:
+        if not _runs_pulumi(step):
+            continue
+        stack = step["with"]["stack-name"] if "uses" in step else step["env"]["STACK"]
+        if stack == "${{ matrix.stack }}":
+            stacks |= set(job["strategy"]["matrix"]["stack"])
+        else:
+            stacks.add(stack)
+    return sorted(stacks)
 
 
 def test_every_stack_names_its_lab_runner() -> None:
@@ -109,8 +120,8 @@ def test_no_pull_request_job_decrypts_prod() -> None:
     text = (WORKFLOWS / "pull-request.yml").read_text()
     for name, job in wf["jobs"].items():
         assert "environment" not in job, name
-        for step in job["steps"]:
-            assert step.get("with", {}).get("stack-name") in (None, "${{ matrix.stack }}", "staging"), name
+        if any(_runs_pulumi(s) for s in job["steps"]):
+            assert job_stacks_github(job) == ["staging"], name
         if "strategy" in job:
             assert "prod" not in job["strategy"]["matrix"].get("stack", []), name
     assert set(re.findall(r"vars\.(AWS_\w+_ROLE_ARN)", text)) == {"AWS_PREVIEW_ROLE_ARN"}
@@ -146,7 +157,8 @@ def test_no_merge_request_job_decrypts_prod() -> None:
 def test_github_prod_checks_protection_then_ancestry_before_up() -> None:
     prod = workflow("deploy.yml")["jobs"]["prod"]
     runs = [str(s.get("run", "")) for s in prod["steps"]]
-    up = next(i for i, s in enumerate(prod["steps"]) if str(s.get("uses", "")).startswith("pulumi/actions@"))
+    # The first Pulumi step (the policy preview, then up) comes after both checks.
+    up = next(i for i, s in enumerate(prod["steps"]) if _runs_pulumi(s))
     protected = runs.index("scripts/ci/environment-protected.sh prod --reviewers")
     ancestry = next(i for i, r in enumerate(runs) if "STACK=prod scripts/ci/prod-ancestry.sh" in r)
     assert protected < ancestry < up
@@ -174,8 +186,15 @@ def test_the_cli_is_installed_checked_and_no_passphrase_is_shared(path: Path) ->
     text = path.read_text()
     assert "PULUMI_CONFIG_PASSPHRASE" not in text
     assert "get.pulumi.com | sh" not in text
-    if "pulumi/actions@" in text:
-        assert text.count("run: scripts/ci/install-pulumi.sh") == text.count("uses: pulumi/actions@")
+    if path.suffix == ".yml" and path.parent == WORKFLOWS:
+        for name, job in workflow(path.name)["jobs"].items():
+            steps = cast(list[dict[str, Any]], job["steps"])
+            first = next((i for i, s in enumerate(steps) if _runs_pulumi(s)), None)
+            if first is not None:
+                installs = [
+                    i for i, s in enumerate(steps) if "scripts/ci/install-pulumi.sh" in str(s.get("run", ""))
+                ]
+                assert installs and installs[0] < first, f"{path.name}: {name} runs an unchecked CLI"
 
 
 def test_the_ci_image_is_pinned_by_digest() -> None:

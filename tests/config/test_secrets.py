@@ -66,8 +66,16 @@ def test_the_secret_list_comes_from_the_schema() -> None:
     staging = read_stack_file(ROOT, "staging", stand_in_secrets=False)
     assert required_secrets("staging", staging.config) == STAGING_SECRETS
     prod = read_stack_file(ROOT, "prod", stand_in_secrets=False)
-    # Prod runs Datadog, so its API key is required there and only there.
-    assert required_secrets("prod", prod.config) == [*STAGING_SECRETS, "platform:datadogApiKey"]
+    # Prod runs self-service, Guacamole, the Windows sync and Datadog: their secrets are
+    # required there and only there.
+    assert required_secrets("prod", prod.config) == [
+        *STAGING_SECRETS[:4],
+        "lab:realmBindPassword",
+        "lab:guacamoleAdminPassword",
+        "lab:windowsSshPrivateKey",
+        *STAGING_SECRETS[4:],
+        "platform:datadogApiKey",
+    ]
 
 
 def test_the_list_follows_the_configuration() -> None:
