@@ -26,6 +26,9 @@ STAGING_SECRETS = [
     "platform:postgresPassword",
     "platform:postgresReplicationPassword",
     "platform:pgpoolAdminPassword",
+    # Both stacks run Datadog (monitors as code): its API and application keys.
+    "platform:datadogApiKey",
+    "platform:datadogAppKey",
 ]
 
 
@@ -74,7 +77,6 @@ def test_the_secret_list_comes_from_the_schema() -> None:
         "lab:guacamoleAdminPassword",
         "lab:windowsSshPrivateKey",
         *STAGING_SECRETS[4:],
-        "platform:datadogApiKey",
     ]
 
 
