@@ -144,7 +144,11 @@ class Gns3Server(pulumi.ComponentResource):
             started=True,
             on_boot=True,
             stop_on_destroy=True,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # The user data is first-boot only: a reference to another snippet would replace the VM
+            # (vm.go:999), and the VM never needs to follow one.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["initialization.userDataFileId"]
+            ),
         )
         ip = args.address.split("/", 1)[0]
         self.vm_id = vm.vm_id

@@ -20,11 +20,13 @@ import pulumi_proxmoxve as proxmoxve
 
 from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
 from components.proxmox.clone_lanes import CloneLanes
-from components.proxmox.student_fleet import CONTAINER_CREATION_ONLY, CREATION_ONLY, pool_membership
+from components.proxmox.student_fleet import CONTAINER_CREATION_ONLY, pool_membership
 from config.inventory import ProjectEnvironment, ProjectMachine
 
 # What a project container takes at creation only, besides the student containers' list.
 PROJECT_CONTAINER_CREATION_ONLY = [*CONTAINER_CREATION_ONLY, "initialization.userAccount"]
+# A VM's clone source: a new base applies to new VMs only.
+VM_CREATION_ONLY = ["clone"]
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,7 @@ class Project(pulumi.ComponentResource):
                 provider=args.provider,
                 protect=args.protect,
                 depends_on=depends or None,
-                # A VM's clone source too: a new base applies to new machines only.
-                ignore_changes=CREATION_ONLY if machine.kind == "vm" else PROJECT_CONTAINER_CREATION_ONLY,
+                ignore_changes=VM_CREATION_ONLY if machine.kind == "vm" else PROJECT_CONTAINER_CREATION_ONLY,
             )
             resource_name = f"{name}-{machine.key}"
             if machine.kind == "ct":
