@@ -34,6 +34,7 @@ class Seconds(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     full_clone_per_gb: float
+    template_gb: float
     linked_clone: float
     archive_create: float
     guest_start: float
@@ -90,14 +91,18 @@ def _disk_gb(inputs: dict[str, Any]) -> float:
     return float(sum(d.get("size") or 0 for d in disks))
 
 
-def _guest_create(r: Registered, s: Seconds) -> Cost:
+def _guest_create(r: Registered, s: Seconds, templates: dict[int, float]) -> Cost:
     clone = r.inputs.get("clone")
     gb = _disk_gb(r.inputs)
     if isinstance(clone, dict) and cast(dict[str, Any], clone).get("full") is False:
         make, how = s.linked_clone, "linked clone"
     elif isinstance(clone, dict):
-        # The template's used size is unknown offline: the guest's disk size bounds it.
-        make, how = s.full_clone_per_gb * gb, f"full clone {gb:g} GB"
+        # A full clone copies the template's data: its size when the stack builds it, else the
+        # data file's assumption (never more than the guest's own disk).
+        source = cast(dict[str, Any], clone).get("vmId")
+        fallback = min(gb or s.template_gb, s.template_gb)
+        copied = templates.get(int(source), fallback) if isinstance(source, int | float) else fallback
+        make, how = s.full_clone_per_gb * copied, f"full clone {copied:g} GB"
     elif r.type == CONTAINER:
         make, how = s.archive_create, "from archive"
     else:
@@ -109,8 +114,6 @@ def _guest_create(r: Registered, s: Seconds) -> Cost:
 
 
 _CREATE: dict[str, Callable[[Registered, Seconds], Cost]] = {
-    CONTAINER: _guest_create,
-    VM: _guest_create,
     "proxmoxve:index/fileLegacy:FileLegacy": lambda r, s: Cost(s.snippet_upload),
     "proxmoxve:download/file:File": lambda r, s: Cost(s.download),
     "proxmoxve:index/poolLegacy:PoolLegacy": lambda r, s: Cost(s.pool_change),
@@ -145,14 +148,19 @@ _DELETE: dict[str, Callable[[Seconds], float]] = {
 }
 
 
-def step_cost(step: Step, resource: Registered | None, s: Seconds) -> Cost:
-    """How long one step takes."""
+def step_cost(
+    step: Step, resource: Registered | None, s: Seconds, templates: dict[int, float] | None = None
+) -> Cost:
+    """How long one step takes; `templates`: VMID to disk GB of the guests the plan declares."""
     delete = _DELETE.get(step.type, lambda s: s.default)(s)
     if step.op == "delete" or resource is None:
         return Cost(delete, 0.0, "delete")
     if step.op == "update":
         return Cost(_UPDATE.get(step.type, lambda r, s: s.default)(resource, s), 0.0, "update")
-    create = _CREATE.get(step.type, lambda r, s: Cost(s.default))(resource, s)
+    if step.type in (CONTAINER, VM):
+        create = _guest_create(resource, s, templates or {})
+    else:
+        create = _CREATE.get(step.type, lambda r, s: Cost(s.default))(resource, s)
     if step.op == "replace":
         # Create-before-delete by default: the old one goes at the end, with the deletions.
         return Cost(create.blocking, create.trailing, f"replace: {create.label or 'create'}")
@@ -215,7 +223,12 @@ def estimate(preview: Preview, result: PlanResult, s: Seconds | None = None) -> 
     s = s or durations()
     resources = result.by_urn()
     steps = {st.urn: st for st in preview.steps if st.op != "delete"}
-    costs = {urn: step_cost(st, resources.get(urn), s) for urn, st in steps.items()}
+    templates = {
+        int(r.inputs["vmId"]): _disk_gb(r.inputs)
+        for r in result.resources
+        if r.type in (CONTAINER, VM) and isinstance(r.inputs.get("vmId"), int | float)
+    }
+    costs = {urn: step_cost(st, resources.get(urn), s, templates) for urn, st in steps.items()}
     ready: dict[str, float] = {}
     via: dict[str, str | None] = {}
     finish, last = 0.0, None

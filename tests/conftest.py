@@ -51,3 +51,10 @@ def plan() -> Planner:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def prod_result() -> PlanResult:
+    """The committed prod stack's plan, planned once for the tests that only read it."""
+    base = stack_file("prod")
+    return plan_config(project=base.project, stack="prod", config=base.config, secret_keys=base.secret_keys)
