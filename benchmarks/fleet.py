@@ -133,6 +133,7 @@ CLASSES: dict[str, Any] = {
     "proxmoxve:index/fileLegacy:FileLegacy": proxmoxve.FileLegacy,
     "proxmoxve:download/file:File": proxmoxve.download.File,
     "proxmoxve:index/poolLegacy:PoolLegacy": proxmoxve.PoolLegacy,
+    "proxmoxve:pool/membership:Membership": proxmoxve.pool.Membership,
     "command:remote:Command": command.remote.Command,
     "command:remote:CopyToRemote": command.remote.CopyToRemote,
     "pulumi:providers:proxmoxve": proxmoxve.Provider,
