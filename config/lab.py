@@ -1,7 +1,6 @@
 """`lab:*` keys: the teaching lab on Proxmox VE."""
 
-import re
-from typing import Annotated, Self
+from typing import Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
@@ -10,18 +9,11 @@ from config.base import Model
 from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
 from config.projects import ProjectBase
-
-SshPublicKey = Annotated[
-    str, Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) \S+( .*)?$")
-]
-"""One OpenSSH public key line."""
+from config.ssh import SshPublicKey
 
 # Proxmox refuses VMIDs below 100; above this the API rejects them too.
 VMID_MIN = 100
 VMID_MAX = 999_999_999
-_PUBLIC_KEY = re.compile(
-    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh.com) [A-Za-z0-9+/=]+( .*)?$"
-)
 
 
 def _build_id(gns3: Gns3Config) -> int | None:
@@ -49,6 +41,7 @@ class ProxmoxNode(Model):
     address: str = Field(min_length=1)
     """Address the SSH connection uses."""
     port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of the node."""
 
 
 class ProxmoxSsh(Model):
@@ -87,7 +80,9 @@ class VmidRange(Model):
     """The block of VMIDs this stack may allocate; never shared with another stack."""
 
     start: int = Field(ge=VMID_MIN, le=VMID_MAX)
+    """First VMID this stack allocates; ranges are never shared between stacks."""
     end: int = Field(ge=VMID_MIN, le=VMID_MAX)
+    """Last VMID this stack allocates (inclusive)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -120,7 +115,7 @@ class LabConfig(Model):
     """Secret. Private key for the provider's SSH connection to the nodes."""
     vmid_range: VmidRange
     """VMIDs the lab's machines are allocated from."""
-    admin_ssh_public_keys: list[str] = Field(default_factory=list[str])
+    admin_ssh_public_keys: list[SshPublicKey] = Field(default_factory=list[SshPublicKey])
     """Operators' OpenSSH public keys, authorised for the admin user of the lab's machines."""
     gns3: Gns3Config | None = None
     """The GNS3 server; none means no server in this stack."""
@@ -145,16 +140,6 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
-
-    @field_validator("admin_ssh_public_keys")
-    @classmethod
-    def _public_keys(cls, keys: list[str]) -> list[str]:
-        for i, key in enumerate(keys):
-            if not _PUBLIC_KEY.match(key):
-                raise ValueError(
-                    f"key {i} is not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')"
-                )
-        return keys
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
@@ -183,7 +168,8 @@ class LabConfig(Model):
                     )
         if _build_id(gns3) == gns3.vm_id:
             raise ValueError("template.build.vmId equals vmId; expected two different VMIDs")
-        if not info.data.get("admin_ssh_public_keys"):
+        # Absent from info.data when a key was refused: that error already names it.
+        if info.data.get("admin_ssh_public_keys", ["refused"]) == []:
             raise ValueError(
                 "lab:adminSshPublicKeys is empty; the server's admin user needs the operators' keys"
             )

@@ -47,18 +47,24 @@ def _tag_list(value: Any) -> Any:
 class FileModel(BaseModel):
     """Keys exactly as the school's files spell them; unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 class Machine(FileModel):
     """One `ct` or `vm` item."""
 
     description: str = ""
+    """Free text, shown as the machine's description in Proxmox."""
     node: str = Field(min_length=1)
+    """Proxmox node that runs the machine."""
     memory: int = Field(ge=64)
     """MiB."""
     cores: int = Field(ge=1, le=512)
+    """vCPUs."""
     hostname: str = Field(pattern=HOSTNAME_PATTERN)
+    """Hostname of the machine."""
     base: str = Field(min_length=1)
     """A base name of `lab:projectBases`, e.g. `dirs-nfs:debian-11-standard`."""
     storage: str = Field(min_length=1)
@@ -70,6 +76,7 @@ class Machine(FileModel):
     ip: IPv4Interface
     """Address with prefix."""
     gw: IPv4Address
+    """Default gateway; must be on-link for `ip`."""
     ssh_public_keys: str = Field(alias="ssh-public-keys", min_length=1)
     """Name of a key set of `lab:sshKeySets`."""
 
@@ -88,6 +95,7 @@ class AnsibleRun(FileModel):
     playbook: str = Field(min_length=1)
     """Playbook path relative to the repository root."""
     tags: Annotated[list[str], BeforeValidator(_tag_list)] = Field(default_factory=list[str])
+    """Ansible tags to run (a list, or one comma-separated string)."""
     extravars: dict[str, Any] = Field(default_factory=dict[str, Any])
     """Passed as extra-vars, as is."""
 
@@ -114,6 +122,7 @@ class ProjectBase(Model):
     node: str | None = None
     """Node holding the template; default: the machine's node."""
     os_type: str = "debian"
+    """Operating system Proxmox configures containers of this base for."""
     disk_interface: str = Field(
         default="scsi0",
         description=(

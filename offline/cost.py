@@ -13,9 +13,9 @@ from cost.estimate import CostError, estimate
 from cost.model import Item
 from cost.render import cost_document, cost_table
 from cost.settings import load_cost_settings
-from offline.adapt import stack_args
 from offline.harness import ROOT, PlanResult
-from policy.budget import SettingsFor, budget, budget_policy
+from offline.policies import check_plan
+from policy.budget import NAME
 
 OVER_BUDGET = 3
 INVALID = 2
@@ -36,17 +36,10 @@ def items_from_plan(result: PlanResult) -> list[Item]:
     ]
 
 
-def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> list[str]:
-    """Run the budget policy over an offline plan; the violation messages (empty: passed)."""
-    policy = budget if settings_for is None else budget_policy(settings_for)
-    messages: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        messages.append(message)
-
-    # The validate callback here is synchronous; the SDK's signature allows an awaitable.
-    policy.validate(stack_args(result.resources), report)  # pyright: ignore[reportUnknownMemberType]
-    return messages
+def run_offline(result: PlanResult, root: Path = ROOT) -> list[str]:
+    """The budget policy's violation messages for a plan (empty: passed), from the analyzer
+    serving the pack of `root`, which reads the budget from `root`'s stack files."""
+    return [v.message for v in check_plan(result, root=root, only=[NAME])]
 
 
 def cost_report(result: PlanResult, *, root: Path = ROOT, json_file: Path | None = None) -> int:
@@ -62,7 +55,7 @@ def cost_report(result: PlanResult, *, root: Path = ROOT, json_file: Path | None
     if json_file is not None:
         json_file.write_text(json.dumps(cost_document(est, settings), indent=2) + "\n")
         print(f"\nCost estimate written to {json_file}")
-    violations = run_offline(result, lambda stack: settings)
+    violations = run_offline(result, root)
     print()
     if violations:
         for message in violations:

@@ -1,5 +1,6 @@
 """Shared fixtures: committed stack configurations and a planner over them."""
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -33,9 +34,17 @@ def with_changes(
     return config
 
 
+_COMMITTED: dict[str, PlanResult] = {}
+"""Plans of the committed stacks, made once per test process (each xdist worker has its own)."""
+
+
 @pytest.fixture
 def plan() -> Planner:
-    """Plan a committed stack, optionally with configuration changes."""
+    """Plan a committed stack, optionally with configuration changes.
+
+    A plan without changes is made once per process and each caller gets its own
+    copy (a test may change what it is given); a plan with changes is always new.
+    """
 
     def run(
         stack: str = "staging",
@@ -43,18 +52,28 @@ def plan() -> Planner:
         unset: tuple[str, ...] = (),
     ) -> PlanResult:
         base = stack_file(stack)
-        return plan_config(
+        committed = not set_ and not unset
+        if committed and stack in _COMMITTED:
+            return copy.deepcopy(_COMMITTED[stack])
+        result = plan_config(
             project=base.project,
             stack=stack,
             config=with_changes(base, set_, unset),
             secret_keys=base.secret_keys,
         )
+        if committed:
+            _COMMITTED[stack] = copy.deepcopy(result)
+        return result
 
     return run
 
 
 @pytest.fixture(scope="session")
 def prod_result() -> PlanResult:
-    """The committed prod stack's plan, planned once for the tests that only read it."""
-    base = stack_file("prod")
-    return plan_config(project=base.project, stack="prod", config=base.config, secret_keys=base.secret_keys)
+    """The committed prod stack's plan, shared as is: for tests that only read it."""
+    if "prod" not in _COMMITTED:
+        base = stack_file("prod")
+        _COMMITTED["prod"] = plan_config(
+            project=base.project, stack="prod", config=base.config, secret_keys=base.secret_keys
+        )
+    return _COMMITTED["prod"]

@@ -8,6 +8,7 @@ registered by type token.
 
 from typing import Any, cast
 
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from offline.mocks import aws, budgets, kubernetes, proxmox
@@ -19,10 +20,23 @@ _MODULES = (aws, budgets, kubernetes, proxmox)  # imported for their registratio
 
 
 class PlanMocks(Mocks):
-    """Provider-computed values for one stack's region and account."""
+    """Provider-computed values for one stack's region and account.
 
-    def __init__(self, *, stack: str, region: str = "eu-west-3", account_id: str = "123456789012") -> None:
+    With `preview`, the answers of a first `pulumi preview` (nothing exists yet):
+    a custom resource's id and every value the provider computes are unknown,
+    only its own inputs come back.
+    """
+
+    def __init__(
+        self,
+        *,
+        stack: str,
+        region: str = "eu-west-3",
+        account_id: str = "123456789012",
+        preview: bool = False,
+    ) -> None:
         self.context = Context(stack=stack, region=region, account_id=account_id)
+        self.preview = preview
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
@@ -37,6 +51,9 @@ class PlanMocks(Mocks):
         elif args.typ.startswith("aws:"):
             state.setdefault("arn", aws.arn_for(self.context, args.typ, args.name))
         state.setdefault("id", resource_id)
+        if self.preview:
+            # The SDK reads an empty id during a preview as unknown; so is everything computed.
+            return "", {k: inputs.get(k, rpc.UNKNOWN) for k in state}
         return resource_id, state
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:

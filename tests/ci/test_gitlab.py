@@ -37,7 +37,7 @@ def test_prod_is_a_manual_job_of_the_same_pipeline_in_a_protected_environment() 
     for job, stack in ((staging, "staging"), (prod, "prod")):
         assert job["variables"]["STACK"] == stack
         assert job["interruptible"] is False
-        assert job["script"][0].startswith("scripts/ci/pulumi.sh up --yes --diff --policy-pack policy")
+        assert job["script"] == [f'scripts/ci/deploy.sh "{stack} $CI_COMMIT_SHA"']
 
 
 def test_credentials_come_from_oidc_and_ci_variables() -> None:
@@ -63,7 +63,8 @@ def test_merge_requests_get_one_cost_note_comparing_base_and_request() -> None:
     assert cost["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert cost["variables"]["GIT_DEPTH"] == "0"
     script: list[str] = cost["script"]
-    diff = next(i for i, line in enumerate(script) if 'cost-diff.sh "$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in line)
+    call = 'cost-diff.sh "$CI_MERGE_REQUEST_DIFF_BASE_SHA"'
+    diff = next(i for i, line in enumerate(script) if call in line)
     note = next(i for i, line in enumerate(script) if "mr_note" in line)
     assert "--marker campus-cost" in script[note] and "--markdown build/cost/comment.md" in script[note]
     # A failed comparison (a guarded replacement) still posts its note, then fails the job.

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from offline.harness import PlanResult
-from offline.plan import main, plan_stack
+from offline.plan import main
 from offline.preview import BaseError, Preview, compare, load_base
 from offline.replacements import knowledge
 from offline.report import plan_document
@@ -46,9 +46,9 @@ def _routine(preview: Preview, deletes: frozenset[str] = frozenset()) -> None:
     assert preview.guarded() == []
 
 
-@pytest.fixture(scope="module")
-def prod() -> PlanResult:
-    return plan_stack("prod")
+@pytest.fixture
+def prod(prod_result: PlanResult) -> PlanResult:
+    return prod_result
 
 
 def _yaml(stack: str, key: str) -> Any:
