@@ -8,6 +8,7 @@ from config.ansible import AnsibleConfig
 from config.base import Model
 from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
+from config.integrations import GuacamoleConfig, SelfServiceConfig, WindowsConfig
 from config.projects import ProjectBase
 from config.ssh import SshPublicKey
 
@@ -140,6 +141,19 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
+    self_service: SelfServiceConfig | None = None
+    """Students start, stop and snapshot their own container from the Proxmox web UI (a realm, a
+    role, one ACL per student); none: no self-service."""
+    realm_bind_password: SecretStr | None = None
+    """Secret. Password of `selfService.realm.bindDn`."""
+    guacamole: GuacamoleConfig | None = None
+    """Register every student container in Apache Guacamole; none: no registration."""
+    guacamole_admin_password: SecretStr | None = None
+    """Secret. Password of `guacamole.adminUser`."""
+    windows: WindowsConfig | None = None
+    """DHCP reservations and DNS records on the school's Windows server; none: plain DHCP, no records."""
+    windows_ssh_private_key: SecretStr | None = None
+    """Secret. OpenSSH private key of `windows.user` on the Windows server."""
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
@@ -174,6 +188,17 @@ class LabConfig(Model):
                 "lab:adminSshPublicKeys is empty; the server's admin user needs the operators' keys"
             )
         return gns3
+
+    @model_validator(mode="after")
+    def _integration_secrets(self) -> Self:
+        service = self.self_service
+        if service is not None and service.realm.bind_dn is not None and self.realm_bind_password is None:
+            raise ValueError("lab:realmBindPassword is required when lab:selfService.realm.bindDn is set")
+        if self.guacamole is not None and self.guacamole_admin_password is None:
+            raise ValueError("lab:guacamoleAdminPassword is required when lab:guacamole is set")
+        if self.windows is not None and self.windows_ssh_private_key is None:
+            raise ValueError("lab:windowsSshPrivateKey is required when lab:windows is set")
+        return self
 
     @model_validator(mode="after")
     def _ansible_keys(self) -> Self:

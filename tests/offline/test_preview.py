@@ -73,8 +73,12 @@ def test_a_group_move_updates_the_container_and_moves_its_membership(
     preview = _preview(prod, plan("prod", set_={"lab:roster": str(path)}), tmp_path)
     _routine(preview)
     assert _names(preview, "update") == {("students-jdupont", ("description", "tags[1]"))}
-    # The membership is replaced (its poolId forces it), the container is not touched.
-    assert _names(preview, "replace") == {("students-jdupont-pool", ("poolId",))}
+    # The membership is replaced (its poolId forces it), the container is not touched; the Guacamole
+    # sync, which reads the roster's groups, runs again.
+    assert _names(preview, "replace") == {
+        ("students-jdupont-pool", ("poolId",)),
+        ("prod-guacamole-sync", ("triggers",)),
+    }
     assert preview.of("create") == []
 
 
