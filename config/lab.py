@@ -1,6 +1,6 @@
 """`lab:*` keys: the teaching lab on Proxmox VE."""
 
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
@@ -9,8 +9,13 @@ from config.base import Model
 from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
 from config.integrations import GuacamoleConfig, SelfServiceConfig, WindowsConfig
-from config.projects import ProjectBase
+from config.projects import PROJECT_NAME_PATTERN, ProjectBase
 from config.ssh import SshPublicKey
+
+ProjectName = Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)]
+"""A project file's stem."""
+ExtraVarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+"""An Ansible variable name."""
 
 # Proxmox refuses VMIDs below 100; above this the API rejects them too.
 VMID_MIN = 100
@@ -141,6 +146,13 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
+    project_secrets: dict[ProjectName, dict[ExtraVarName, SecretStr]] = Field(
+        default_factory=dict[ProjectName, dict[ExtraVarName, SecretStr]]
+    )
+    """Secret. Project name (its file's stem) to extra-var name to value: the secrets a project's
+    Ansible run needs (passwords, tokens), which project files may not hold. Each reaches that
+    project's run as an extra-var, on the command's stdin like the other secrets. Set with
+    `pulumi config set --secret --path 'lab:projectSecrets.<project>.<name>' VALUE`."""
     self_service: SelfServiceConfig | None = None
     """Students start, stop and snapshot their own container from the Proxmox web UI (a realm, a
     role, one ACL per student); none: no self-service."""

@@ -319,7 +319,14 @@ def helm_volumes_gb(values: Mapping[str, Any], chart: str = "") -> float:
             if not child:
                 continue
             if _VOLUME_KEYS.match(key) and child.get("enabled", True) is not False:
-                size = quantity_gb(child.get("size"))
+                given = child.get("size")
+                size = quantity_gb(given)
+                if given is not None and size is None:
+                    # Skipping it would price the release as if it had no volume at all.
+                    raise CostError(
+                        f"{chart or 'helm release'}: {key}.size {given!r} is not a storage quantity "
+                        "(such as 10Gi); the volume cannot be priced"
+                    )
                 if size:
                     yield size * replicas
             yield from walk(child, _replicas(child) if any(k in child for k in _REPLICA_KEYS) else replicas)

@@ -11,7 +11,8 @@ membership. A container's keys force a new container (container.go:646):
 they are set at creation; later key changes reach it through Ansible.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -64,6 +65,10 @@ class ProjectArgs:
     """Protect the machines (prod); default False."""
     ansible: ProjectAnsibleArgs | None = None
     """Run the project file's `ansible` section, once over all its machines; default None: never run it."""
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict[str, pulumi.Input[str]])
+    """Secret. Extra-vars the run receives besides the file's `extravars` (`lab:projectSecrets`); they
+    travel on the run's stdin, never in the inventory, a command line or the state in plaintext;
+    default none."""
 
 
 class Project(pulumi.ComponentResource):
@@ -151,7 +156,8 @@ def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
             mode=settings.mode,
             provisioner=settings.provisioner,
             tags=tuple(run.tags),
-            extra_vars=dict(run.extravars),
+            # Each secret stays a secret Output: the run's extra-vars file is then secret as a whole.
+            extra_vars={**run.extravars, **{k: pulumi.Output.secret(v) for k, v in args.secrets.items()}},
             source_dir=settings.source_dir,
         ),
         opts=pulumi.ResourceOptions(parent=parent),
