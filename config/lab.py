@@ -178,6 +178,39 @@ class LabConfig(Model):
             raise ValueError("lab:proxmoxSshPrivateKey is required unless lab:proxmox.ssh.agent is true")
         return self
 
+    @model_validator(mode="after")
+    def _root_for_node_features(self) -> Self:
+        # Refused here rather than by Proxmox halfway through `pulumi up`, with containers created
+        # and hook scripts missing. The provider cannot tell: it sends what it is given.
+        needs = self.node_features()
+        if not needs:
+            return self
+        why = (
+            f"{needs[0]} needs root@pam with lab:proxmoxPassword: Proxmox allows bind mounts, hook "
+            "scripts and a snippet's file mode to root@pam only, and never treats an API token as "
+            "root@pam, even root's own"
+        )
+        if self.proxmox_api_token is not None:
+            raise ValueError(f"lab:proxmoxApiToken is set, but {why}")
+        if self.proxmox.username != "root@pam":
+            raise ValueError(f"lab:proxmox.username is {self.proxmox.username!r}, but {why}")
+        return self
+
+    def node_features(self) -> list[str]:
+        """What in this stack needs root@pam (and SSH to the node), one phrase each naming its key."""
+        found: list[str] = []
+        if self.roster is not None or self.fleet is not None:
+            found.append(
+                "lab:roster (student containers: the home bind mount, the first-boot hook script "
+                "and its file mode 0700)"
+            )
+        if self.gns3 is not None and self.gns3.template.build is not None:
+            found.append(
+                "lab:gns3.template.build (the cloud image is imported as the template's disk with "
+                "`qm disk import` over SSH on the node)"
+            )
+        return found
+
     @field_validator("gns3")
     @classmethod
     def _gns3_fits(cls, gns3: Gns3Config | None, info: ValidationInfo) -> Gns3Config | None:

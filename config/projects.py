@@ -218,9 +218,20 @@ class ProjectBase(Model):
             "would add an empty disk. Used by `vm` machines only; default `scsi0`."
         ),
     )
+    guest_agent: bool = Field(
+        default=False,
+        description=(
+            "VM templates only: the template has qemu-guest-agent installed and enabled. Only then do "
+            "its VMs get Proxmox's agent option: with it on, the provider waits for the agent to answer "
+            "(up to its 15 min timeout) and fails when the template has none. Project VMs have static "
+            "addresses, so nothing needs the agent's IP report. Changing it updates the VM in place."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Self:
+        if self.guest_agent and self.template_vmid is None:
+            raise ValueError("guestAgent applies to a VM template (templateVmid), not to a volumeId archive")
         if (self.volume_id is None) == (self.template_vmid is None):
             raise ValueError("set exactly one of volumeId and templateVmid")
         return self

@@ -425,6 +425,12 @@ FREE_TYPES: frozenset[str] = frozenset(
         "aws:s3/bucketPolicy:BucketPolicy",
         # Budgets without actions are free.
         "aws:budgets/budget:Budget",
+        # Budget alerts to Slack: a few SNS publishes a month stay inside SNS's
+        # always-free tier (1 million publishes, notifications to Chatbot
+        # included), and AWS Chatbot itself has no charge.
+        "aws:sns/topic:Topic",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
     }
 )
 """AWS types that cost nothing by themselves, or whose cost another rule carries."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from config import ConfigError
 from cost.estimate import CostError, estimate
 from cost.model import Item
+from cost.outside_aws import outside_aws, outside_lines
 from cost.render import cost_document, cost_table
 from cost.settings import load_cost_settings
 from offline.harness import ROOT, PlanResult
@@ -52,8 +53,13 @@ def cost_report(result: PlanResult, *, root: Path = ROOT, json_file: Path | None
         return INVALID
     print()
     print(cost_table(est, settings))
+    outside = outside_aws(items_from_plan(result), settings.usage)
+    for line in outside_lines(outside, currency=settings.cost.currency, rate=settings.cost.exchange_rate):
+        print(line)
     if json_file is not None:
-        json_file.write_text(json.dumps(cost_document(est, settings), indent=2) + "\n")
+        document = cost_document(est, settings)
+        document["outsideAws"] = [o.as_json() for o in outside]
+        json_file.write_text(json.dumps(document, indent=2) + "\n")
         print(f"\nCost estimate written to {json_file}")
     violations = run_offline(result, root)
     print()

@@ -2,6 +2,7 @@
 
 from components.aws.budget import Budget, BudgetArgs
 from config import StackConfig
+from stacks.monitoring import budget_slack_alerts
 from stacks.providers import aws_provider
 
 
@@ -14,12 +15,14 @@ def build_cost(cfg: StackConfig) -> Budget | None:
     if cfg.cloud is None or cfg.cost is None or cfg.cost.monthly_budget_usd is None:
         return None
     provider = aws_provider(f"{cfg.stack}-aws-budgets", cfg.cloud, project=cfg.project, stack=cfg.stack)
+    slack = budget_slack_alerts(cfg, provider)
     return Budget(
         f"{cfg.stack}-budget",
         BudgetArgs(
             stack=cfg.stack,
             limit_usd=round(cfg.cost.monthly_budget_usd, 2),
             alert_emails=cfg.cost.alert_emails,
+            alert_topic_arns=[slack.topic_arn] if slack is not None else [],
             provider=provider,
         ),
     )

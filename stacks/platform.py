@@ -4,14 +4,22 @@ import pulumi
 
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import CertManager, CertManagerArgs, issuer_name
-from components.kubernetes.datadog import Datadog, DatadogArgs
+from components.kubernetes.datadog import (
+    Datadog,
+    DatadogArgs,
+    postgres_check_annotations,
+    traefik_check_annotations,
+)
 from components.kubernetes.external_dns import ExternalDns, ExternalDnsArgs
 from components.kubernetes.ingress import IngressController, IngressControllerArgs
+from components.kubernetes.postgresql_ha import CREDENTIALS_SECRET as PG_CREDENTIALS
+from components.kubernetes.postgresql_ha import NAMESPACE as PG_NAMESPACE
 from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
 from components.kubernetes.velero import Velero, VeleroArgs
 from config import StackConfig, charts
 from config.platform import PlatformConfig
 from stacks.cloud import CloudParts
+from stacks.monitoring import build_monitoring
 
 
 def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts) -> None:
@@ -62,6 +70,7 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             k8s_provider=cloud.k8s_provider,
             workloads_ready=cloud.workloads_ready,
             values=platform.values_for("traefik"),
+            pod_annotations=traefik_check_annotations(cfg.stack) if platform.datadog.enabled else {},
         ),
     )
     issuer = cert_manager.issuers[platform.acme_issuer]
@@ -101,6 +110,13 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             workloads_ready=cloud.workloads_ready,
             storage_ready=[cloud.storage_ready],
             values=platform.values_for("postgresql-ha"),
+            pod_annotations=(
+                postgres_check_annotations(
+                    cfg.stack, namespace=PG_NAMESPACE, secret=PG_CREDENTIALS, key="password"
+                )
+                if platform.datadog.enabled
+                else {}
+            ),
             protect=cfg.is_prod,
         ),
     )
@@ -139,8 +155,12 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
                 k8s_provider=cloud.k8s_provider,
                 workloads_ready=cloud.workloads_ready,
                 values=platform.values_for("datadog"),
+                http_checks=[f"https://{label}.{cloud.domain}/" for label in platform.hosts],
+                readable_secrets={PG_NAMESPACE: [PG_CREDENTIALS]},
+                secrets_ready=[database.credentials],
             ),
         )
+        build_monitoring(cfg, cfg.cloud, platform)
     pulumi.export(
         "platform",
         {"hosts": app.hosts, "backupBucket": velero.bucket.bucket, "databaseService": database.service},

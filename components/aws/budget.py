@@ -23,6 +23,8 @@ class BudgetArgs:
     """Percentages of the limit that notify, each for actual and for forecast spend. Default 80 and 100."""
     tag_key: str = "stack"
     """Cost allocation tag that tells this stack's costs apart (the provider tags every resource with it)."""
+    alert_topic_arns: Sequence[pulumi.Input[str]] = ()
+    """SNS topics that also receive every notification (Slack through AWS Chatbot). Default ()."""
 
 
 class Budget(pulumi.ComponentResource):
@@ -52,6 +54,9 @@ class Budget(pulumi.ComponentResource):
             for threshold in args.thresholds
             for kind in ("ACTUAL", "FORECASTED")
         ]
+        if args.alert_topic_arns:
+            for notification in notifications:
+                notification["subscriber_sns_topic_arns"] = list(args.alert_topic_arns)
         budget = aws.budgets.Budget(
             f"{name}-monthly",
             name=f"{args.stack}-monthly-cost",

@@ -15,6 +15,11 @@ import pulumi_kubernetes as k8s
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin, ImagePin
 
+CREDENTIALS_SECRET = "postgresql-credentials"
+"""Secret with the `postgres` user's password under `password` (and repmgr's)."""
+NAMESPACE = "postgresql"
+"""Default namespace of the release."""
+
 
 @dataclass(frozen=True)
 class PostgresqlHaArgs:
@@ -50,13 +55,15 @@ class PostgresqlHaArgs:
     """OCI reference replacing the pinned chart's registry (a mirror). Default None."""
     values: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """Environment values (config/values/postgresql-ha/<stack>.yaml); computed values win. Default {}."""
-    namespace: str = "postgresql"
+    namespace: str = NAMESPACE
     """Namespace the program creates for the release. Default `postgresql`."""
     protect: bool = False
     """Protect the namespace and release (prod): deleting either deletes the data. Default False."""
     workloads_ready: Sequence[pulumi.Resource] = ()
     """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
     the namespace depends on it. Default () (a cluster already running)."""
+    pod_annotations: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Annotations on the PostgreSQL pods, e.g. the Datadog check reading replication delay. Default {}."""
 
 
 class PostgresqlHa(pulumi.ComponentResource):
@@ -66,6 +73,8 @@ class PostgresqlHa(pulumi.ComponentResource):
     """The Helm release."""
     service: pulumi.Output[str]
     """In-cluster address of pgpool, the one endpoint clients use."""
+    credentials: k8s.core.v1.Secret
+    """The Secret holding the `postgres` password (`CREDENTIALS_SECRET`)."""
 
     def __init__(self, name: str, args: PostgresqlHaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:PostgresqlHa", name, None, opts)
@@ -80,7 +89,7 @@ class PostgresqlHa(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         db_secret = k8s.core.v1.Secret(
             f"{name}-postgresql-credentials",
-            metadata={"name": "postgresql-credentials", "namespace": ns.metadata.name},
+            metadata={"name": CREDENTIALS_SECRET, "namespace": ns.metadata.name},
             type="Opaque",
             string_data={
                 "password": pulumi.Output.secret(args.postgres_password),
@@ -89,6 +98,7 @@ class PostgresqlHa(pulumi.ComponentResource):
             },
             opts=child,
         )
+        self.credentials = db_secret
         pgpool_secret = k8s.core.v1.Secret(
             f"{name}-pgpool-credentials",
             metadata={"name": "pgpool-credentials", "namespace": ns.metadata.name},
@@ -125,6 +135,8 @@ class PostgresqlHa(pulumi.ComponentResource):
             "metrics": {"enabled": False},
             "volumePermissions": {"enabled": False},
         }
+        if args.pod_annotations:
+            computed["postgresql"]["podAnnotations"] = dict(args.pod_annotations)
         self.release = helm_release(
             self,
             name,

@@ -247,7 +247,9 @@ def _vm(
         tags=tags,
         pool_id=pool_id,
         clone=clone,
-        agent={"enabled": True},
+        # On only when the template has the agent: otherwise the provider waits for one that never
+        # answers (nothing installs it: project VMs get no cloud-init user data).
+        agent={"enabled": base.guest_agent},
         cpu={"cores": spec.cores, "type": "host"},
         memory={"dedicated": spec.memory},
         # The template's boot disk: another interface would add an empty disk beside it.

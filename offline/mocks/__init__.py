@@ -11,12 +11,12 @@ from typing import Any, cast
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from offline.mocks import aws, budgets, kubernetes, proxmox
+from offline.mocks import aws, budgets, datadog, kubernetes, proxmox
 from offline.mocks.registry import CALLS, RESOURCES, Context, stable_hex
 
 __all__ = ["PlanMocks", "stable_hex"]
 
-_MODULES = (aws, budgets, kubernetes, proxmox)  # imported for their registrations
+_MODULES = (aws, budgets, datadog, kubernetes, proxmox)  # imported for their registrations
 
 
 class PlanMocks(Mocks):

@@ -373,7 +373,7 @@ def test_an_unknown_region_is_a_configuration_error_and_a_known_one_is_not() -> 
         (
             "traefik",
             "deployment:\n  replica: 2\n",
-            "deployment.replica: unknown key; expected one of replicas",
+            "deployment.replica: unknown key; expected one of podAnnotations, replicas",
         ),
     ],
 )

@@ -29,7 +29,7 @@ def test_staging_gets_the_smaller_budget() -> None:
 
 
 def test_no_cost_key_means_no_cost_part() -> None:
-    keys = ("cost:currency", "cost:exchangeRate", "cost:monthlyBudget", "cost:alertEmails")
+    keys = ("cost:currency", "cost:exchangeRate", "cost:monthlyBudget", "cost:alertEmails", "cost:slack")
     assert load(unset=keys).cost is None
 
 

@@ -28,8 +28,12 @@ def test_cli_prints_the_estimate_and_writes_the_rows(plan: Planner, tmp_path: Pa
         assert proc.returncode == 0, proc.stderr
         assert "policy monthly-budget: passed (165 EUR budget)" in proc.stdout
     doc = json.loads(out.read_text())
-    keys = "stack region currency exchangeRate monthlyBudget totalUsd total rows uncovered"
+    keys = "stack region currency exchangeRate monthlyBudget totalUsd total rows uncovered outsideAws"
     assert set(doc) == set(keys.split())
+    # Staging runs the Datadog agent: its per-host fee is listed, outside the AWS total.
+    [datadog] = doc["outsideAws"]
+    assert datadog["service"] == "Datadog Infrastructure Pro" and datadog["monthlyUsd"] > 0
+    assert "Outside AWS, not counted against the AWS budget: Datadog Infrastructure Pro" in proc.stdout
     assert (doc["stack"], doc["currency"], doc["monthlyBudget"]) == ("staging", "EUR", 165)
     assert doc["total"] == pytest.approx(doc["totalUsd"] * doc["exchangeRate"])
     assert doc["totalUsd"] == pytest.approx(sum(r["monthlyUsd"] for r in doc["rows"]))
