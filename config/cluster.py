@@ -2,12 +2,13 @@
 
 import re
 from ipaddress import IPv4Network
-from typing import Literal, Self
+from typing import Literal, Self, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from config.base import Model
 from config.retention import RetentionDays
+from config.runner import CiRunnerAccess
 
 # An IAM role or user (an access entry's principal), never an STS session ARN:
 # EKS refuses `assumed-role/...` principals.
@@ -80,6 +81,11 @@ class ClusterConfig(Model):
     """Retention of the control-plane logs (api, audit, authenticator)."""
     node_group: NodeGroupConfig = Field(default_factory=NodeGroupConfig)
     """The managed node group."""
+    ci_runner: CiRunnerAccess | None = Field(
+        default=None,
+        description="How the CI runner that deploys this stack reaches the API endpoint; required for "
+        "prod, whose endpoint admits only `publicAccessCidrs`.",
+    )
 
     @field_validator("admin_arns")
     @classmethod
@@ -102,6 +108,38 @@ class ClusterConfig(Model):
                     "list the office, VPN or CI egress CIDRs instead"
                 )
         return value
+
+    @field_validator("ci_runner")
+    @classmethod
+    def _runner_reaches_the_api(
+        cls, runner: CiRunnerAccess | None, info: ValidationInfo
+    ) -> CiRunnerAccess | None:
+        if runner is None:
+            return runner
+        # Earlier fields are in info.data when they were valid; an invalid list is reported on its own.
+        admitted = info.data.get("public_access_cidrs")
+        if not isinstance(admitted, list):
+            return runner
+        networks = [n for n in cast(list[object], admitted) if isinstance(n, IPv4Network)]
+        for cidr in runner.egress_cidrs:
+            if not any(cidr.subnet_of(net) for net in networks):
+                listed = ", ".join(str(n) for n in networks) or "nothing (public endpoint off)"
+                raise ValueError(
+                    f"egressCidrs {cidr} is not admitted by cloud:cluster.publicAccessCidrs ({listed}); "
+                    "add it there, or the runner's deploys time out at the EKS API"
+                )
+        return runner
+
+    @model_validator(mode="after")
+    def _prod_runner_named(self, info: ValidationInfo) -> Self:
+        context: dict[str, object] = info.context or {}
+        if self.ci_runner is None and context.get("stack") == "prod":
+            raise ValueError(
+                "ciRunner is missing: prod is deployed from CI, and its API endpoint admits only "
+                "publicAccessCidrs; set ciRunner.egressCidrs (the lab runner's public egress, also "
+                "listed in publicAccessCidrs) or ciRunner.inVpc: true"
+            )
+        return self
 
     @model_validator(mode="after")
     def _principals_distinct(self) -> Self:

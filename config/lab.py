@@ -10,6 +10,7 @@ from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
 from config.integrations import GuacamoleConfig, SelfServiceConfig, WindowsConfig
 from config.projects import PROJECT_NAME_PATTERN, ProjectBase
+from config.runner import LabRunner
 from config.ssh import SshPublicKey
 
 ProjectName = Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)]
@@ -166,6 +167,11 @@ class LabConfig(Model):
     """DHCP reservations and DNS records on the school's Windows server; none: plain DHCP, no records."""
     windows_ssh_private_key: SecretStr | None = None
     """Secret. OpenSSH private key of `windows.user` on the Windows server."""
+    runner: LabRunner | None = Field(
+        default=None,
+        description="The self-hosted CI runner inside the lab that runs this stack's previews, deploys and "
+        "drift checks; none for stacks CI never touches (personal stacks).",
+    )
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:

@@ -122,6 +122,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary(result))
+    stood_in = read_stack_file(args.root, args.stack).stood_in
+    if stood_in:
+        # Said on every plan, so nobody mistakes a stack without secrets for a deployable one.
+        print(
+            f"\nSecrets not set in Pulumi.{args.stack}.yaml yet (planned with stand-ins; "
+            f"`make stack-init STACK={args.stack}` sets them): {', '.join(stood_in)}"
+        )
     if args.json is not None:
         args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")

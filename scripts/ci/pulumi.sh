@@ -22,6 +22,10 @@ else
   pulumi login
 fi
 
+if [[ "${REQUIRE_DESCENDANT:-}" == true ]]; then
+  scripts/ci/prod-ancestry.sh
+fi
+
 mkdir -p build/pulumi
 log="build/pulumi/$command-$STACK.txt"
 rc=0

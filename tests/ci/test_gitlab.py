@@ -11,13 +11,14 @@ def pipeline() -> dict[str, Any]:
     return cast(dict[str, Any], yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text()))
 
 
-def test_merge_requests_test_then_preview_each_stack_with_a_note() -> None:
+def test_merge_requests_test_then_preview_staging_with_a_note() -> None:
     ci = pipeline()
     assert ci["test"]["script"] == ["make test", "scripts/ci/offline-plans.sh"]
     assert ci["test"]["artifacts"]["paths"] == ["build/plans/"] and ci["test"]["artifacts"]["expose_as"]
     preview = ci["preview"]
     assert preview["needs"] == ["test"]
-    assert preview["parallel"]["matrix"] == [{"STACK": ["staging", "prod"]}]
+    # Prod's secrets never decrypt in a job a merge request defines.
+    assert "parallel" not in preview and preview["variables"]["STACK"] == "staging"
     # A fork's pipeline runs in the fork, where CI_PROJECT_ID is the fork's: compare with the target.
     assert preview["rules"][0]["if"].endswith(
         "$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_MERGE_REQUEST_PROJECT_ID"
@@ -37,7 +38,7 @@ def test_prod_is_a_manual_job_of_the_same_pipeline_in_a_protected_environment() 
     for job, stack in ((staging, "staging"), (prod, "prod")):
         assert job["variables"]["STACK"] == stack
         assert job["interruptible"] is False
-        assert job["script"] == [f'scripts/ci/deploy.sh "{stack} $CI_COMMIT_SHA"']
+        assert job["script"][-1] == f'scripts/ci/deploy.sh "{stack} $CI_COMMIT_SHA"'
 
 
 def test_credentials_come_from_oidc_and_ci_variables() -> None:

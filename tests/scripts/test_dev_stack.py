@@ -1,5 +1,7 @@
 """`make dev-stack`: a personal stack from the template, valid once its secret is set."""
 
+import base64
+import os
 import shutil
 from pathlib import Path
 
@@ -12,8 +14,9 @@ from offline.policies import check_plan
 from scripts.dev_stack import TEMPLATE, main
 from tests.conftest import ROOT
 
-FAKE_SECRET = "  lab:proxmoxPassword:\n    secure: AAABAGRldi1wYXNzd29yZC1jaXBoZXJ0ZXh0\n"
-"""What `pulumi config set --secret lab:proxmoxPassword` appends (any ciphertext)."""
+FAKE_SECRET = f"  lab:proxmoxPassword:\n    secure: {base64.b64encode(os.urandom(48)).decode()}\n"
+"""What `pulumi config set --secret lab:proxmoxPassword` appends under Pulumi Cloud's default
+provider (base64 ciphertext; readable text would be refused as a placeholder)."""
 
 
 @pytest.fixture

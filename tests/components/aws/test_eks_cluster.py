@@ -73,7 +73,10 @@ def test_prod_refuses_an_endpoint_open_to_the_internet(plan: Planner) -> None:
 def test_staging_may_open_its_endpoint_and_no_cidrs_turn_it_off(plan: Planner, staging: PlanResult) -> None:
     assert cluster(staging)["vpcConfig"]["publicAccessCidrs"] == ["0.0.0.0/0"]
     base = json.loads(stack_file("staging").config["cloud:cluster"])
-    closed = plan("staging", set_={"cloud:cluster": {**base, "publicAccessCidrs": []}})
+    # With the public endpoint off, CI reaches the API from inside the VPC (cloud:cluster.ciRunner).
+    closed = plan(
+        "staging", set_={"cloud:cluster": {**base, "publicAccessCidrs": [], "ciRunner": {"inVpc": True}}}
+    )
     vpc = cluster(closed)["vpcConfig"]
     assert vpc["endpointPublicAccess"] is False and vpc["endpointPrivateAccess"] is True
     assert "publicAccessCidrs" not in vpc
