@@ -137,6 +137,7 @@ CLASSES: dict[str, Any] = {
     "proxmoxve:index/fileLegacy:FileLegacy": proxmoxve.FileLegacy,
     "proxmoxve:download/file:File": proxmoxve.download.File,
     "proxmoxve:index/poolLegacy:PoolLegacy": proxmoxve.PoolLegacy,
+    "proxmoxve:pool/membership:Membership": proxmoxve.pool.Membership,
     "proxmoxve:index/acl:Acl": proxmoxve.Acl,
     "proxmoxve:index/roleLegacy:RoleLegacy": proxmoxve.RoleLegacy,
     "proxmoxve:realm/ldap:Ldap": proxmoxve.realm.Ldap,

@@ -26,6 +26,16 @@ class CloneSource(Model):
     """Node holding the template; default: the fleet's node."""
     full: bool = True
     """Full clone (any storage). `false` asks for a linked clone (copy-on-write storage only)."""
+    template_disk_size: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Root filesystem size of the template in GB (`pct config <template>`). A clone starts at "
+            "the template's size (the provider ignores `disk` when cloning) and grows to the profile's "
+            "`diskSize` on the next `pulumi up`; a profile smaller than its template would replace the "
+            "container on every run (a disk cannot shrink), so it is refused. Default: not checked."
+        ),
+    )
 
 
 class DownloadSource(Model):
@@ -95,6 +105,16 @@ class Profile(Model):
     def _one_source(self) -> Self:
         if (self.clone is None) == (self.template is None):
             raise ValueError("set exactly one source: clone (a prepared template) or template (an archive)")
+        return self
+
+    @model_validator(mode="after")
+    def _not_smaller_than_template(self) -> Self:
+        size = self.clone.template_disk_size if self.clone is not None else None
+        if size is not None and self.disk_size < size:
+            raise ValueError(
+                f"diskSize {self.disk_size} GB is smaller than the template's {size} GB "
+                "(clone.templateDiskSize): a container disk cannot shrink, every run would replace it"
+            )
         return self
 
 

@@ -209,6 +209,15 @@ class ProjectBase(Model):
     """Node holding the template; default: the machine's node."""
     os_type: str = "debian"
     """Operating system Proxmox configures containers of this base for."""
+    disk_interface: str = Field(
+        default="scsi0",
+        description=(
+            "Interface of the VM template's boot disk (`scsi0`..`scsi30`, `virtio0`..`virtio15`, "
+            "`sata0`..`sata5`, `ide0`..`ide3`), as `qm config <template>` shows it: a project VM's "
+            "disk is declared on it, so its size applies to the cloned boot disk; another interface "
+            "would add an empty disk. Used by `vm` machines only; default `scsi0`."
+        ),
+    )
     guest_agent: bool = Field(
         default=False,
         description=(
@@ -226,6 +235,19 @@ class ProjectBase(Model):
         if (self.volume_id is None) == (self.template_vmid is None):
             raise ValueError("set exactly one of volumeId and templateVmid")
         return self
+
+    @field_validator("disk_interface")
+    @classmethod
+    def _disk_interface(cls, value: str) -> str:
+        match = re.fullmatch(r"(scsi|virtio|sata|ide)(\d+)", value)
+        if match is None or int(match.group(2)) > _DISK_SLOTS[match.group(1)] - 1:
+            slots = ", ".join(f"{bus}0..{bus}{n - 1}" for bus, n in _DISK_SLOTS.items())
+            raise ValueError(f"{value!r}: expected a Proxmox disk interface ({slots})")
+        return value
+
+
+# Disk slots per bus in Proxmox VE (qemu-server's MAX_SCSI_DISKS, MAX_VIRTIO_DISKS, ...).
+_DISK_SLOTS = {"scsi": 31, "virtio": 16, "sata": 6, "ide": 4}
 
 
 class LoadedProject(FileModel):

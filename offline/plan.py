@@ -6,8 +6,13 @@ network. Prints what would be registered; every secret shows as `[secret]`.
 Then judges the plan by the policy pack, served by the real analyzer as the
 engine runs it (`offline/policies.py`); with `--cost`, prints the monthly
 estimate (`cost/`) beside the budget policy's verdict.
-Exit codes: 0 planned, 2 invalid configuration (or cost inputs), 3 a mandatory
-policy violated (the budget included).
+With `--against BASE.json` (or `--first-deploy`), previews what applying it
+does: creates, updates, replaces and deletes (`offline/preview.py`) and how
+long it takes (`offline/eta.py`).
+Exit codes: 0 planned, 2 invalid configuration (or cost inputs, or a base plan
+that cannot be compared), 3 a mandatory policy violated (the budget included),
+4 a protected or stateful resource would be replaced or deleted and
+`--allow-replace` does not name it.
 """
 
 import argparse
@@ -21,9 +26,12 @@ from pulumi_policy import EnforcementLevel
 from config import ConfigError, load_stack_config
 from config.stackfile import read_stack_file
 from offline.cost import cost_report
+from offline.eta import estimate
 from offline.harness import ROOT, PlanResult, run_program
 from offline.mocks import PlanMocks
 from offline.policies import check_plan, report_text
+from offline.preview import BaseError, Preview, compare, load_base, render
+from offline.replacements import knowledge
 from offline.report import plan_document, summary
 from policy.budget import NAME as BUDGET
 
@@ -86,14 +94,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="plan as a first `pulumi preview` of a new stack sees it (ids, computed outputs unknown)",
     )
+    base = parser.add_mutually_exclusive_group()
+    base.add_argument(
+        "--against", type=Path, metavar="BASE.json", help="preview the changes from this plan (its --json)"
+    )
+    base.add_argument("--first-deploy", action="store_true", help="preview the changes from an empty stack")
+    parser.add_argument("--diff-json", type=Path, metavar="FILE", help="write the preview's changes to FILE")
+    parser.add_argument(
+        "--allow-replace",
+        action="append",
+        default=[],
+        metavar="URN",
+        help="accept replacing or deleting this protected or stateful resource (repeatable)",
+    )
     args = parser.parse_args(argv)
-    for target in (args.json, args.cost_json):
+    if args.diff_json is not None and args.against is None and not args.first_deploy:
+        print("error: --diff-json needs --against BASE.json or --first-deploy", file=sys.stderr)
+        return 2
+    for target in (args.json, args.cost_json, args.diff_json):
         if target is not None and not target.resolve().parent.is_dir():
             print(f"error: cannot write {target}: no such directory {target.parent}", file=sys.stderr)
             return 2
     try:
         result = plan_stack(args.stack, root=args.root, preview=args.first_preview)
-    except ConfigError as exc:
+        preview = _preview(result, args.against, args.first_deploy)
+    except (ConfigError, BaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary(result))
@@ -114,7 +139,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
     if with_cost:
         code = max(code, cost_report(result, root=args.root, json_file=args.cost_json))
+    if preview is not None:
+        code = max(code, _report_preview(preview, result, args.allow_replace, args.diff_json))
     return code
+
+
+def _preview(result: PlanResult, against: Path | None, first_deploy: bool) -> Preview | None:
+    if against is None and not first_deploy:
+        return None
+    base = load_base(against, result.stack) if against is not None else []
+    return compare(result, base, knowledge(), base_name=str(against) if against else "an empty stack")
+
+
+def _report_preview(preview: Preview, result: PlanResult, allowed: list[str], diff_json: Path | None) -> int:
+    """Print the preview and its ETA, write `--diff-json`; 4 when a guarded step is not allowed."""
+    print("\n" + render(preview, allowed))
+    print(estimate(preview, result).line())
+    if diff_json is not None:
+        diff_json.write_text(json.dumps(preview.document(), indent=2) + "\n")
+        print(f"\nChanges written to {diff_json}")
+    refused = preview.guarded(allowed)
+    if refused:
+        print(
+            f"\nerror: {len(refused)} protected or stateful resource(s) would be replaced or deleted; "
+            "back up first (docs/operations.md), then name each with --allow-replace URN",
+            file=sys.stderr,
+        )
+        return 4
+    return 0
 
 
 if __name__ == "__main__":

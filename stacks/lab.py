@@ -178,7 +178,12 @@ def build_gns3(
                 target_private_key=access.target_private_key,
                 mode=access.mode,
                 provisioner=access.provisioner,
-                extra_vars={"gns3_server_port": gns3.port},
+                extra_vars={
+                    "gns3_server_port": gns3.port,
+                    # Keys reach the running VM here, not through its first-boot user data.
+                    "admin_keys_user": gns3.admin_user,
+                    "admin_keys_public_keys": keys,
+                },
                 # A replaced VM comes back with new MAC addresses: configure it again.
                 rerun_when=[server.mac_addresses],
             ),

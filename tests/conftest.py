@@ -66,3 +66,14 @@ def plan() -> Planner:
         return result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def prod_result() -> PlanResult:
+    """The committed prod stack's plan, shared as is: for tests that only read it."""
+    if "prod" not in _COMMITTED:
+        base = stack_file("prod")
+        _COMMITTED["prod"] = plan_config(
+            project=base.project, stack="prod", config=base.config, secret_keys=base.secret_keys
+        )
+    return _COMMITTED["prod"]

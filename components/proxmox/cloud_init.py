@@ -1,6 +1,5 @@
 """Cloud-init user data for the lab's VMs, and the snippet file that carries it."""
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,7 +61,6 @@ def render_user_data(
     return HEADER + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
 
 
-def snippet_file_name(prefix: str, content: str) -> str:
-    """A snippet file name that changes with its content, so a new content is a new file the VM follows."""
-    digest = hashlib.sha256(content.encode()).hexdigest()[:12]
-    return f"{prefix}-{digest}.yaml"
+def snippet_file_name(prefix: str) -> str:
+    """The user-data snippet's file name: one per VM, stable whatever its content."""
+    return f"{prefix}.yaml"

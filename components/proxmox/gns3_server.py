@@ -92,17 +92,17 @@ class Gns3Server(pulumi.ComponentResource):
         self.user_data = render_user_data(
             hostname=args.hostname, fqdn=args.fqdn, timezone=args.timezone, admin=args.admin
         )
-        # The hash in the name: new content is a new file, and the VM's reference to it changes.
+        # First-boot data only: the VM's `user_data_file_id` forces a new VM (bpg v0.110
+        # proxmoxtf/resource/vm/vm.go:999), so the snippet keeps one name and what it was
+        # created with. Later key changes reach the VM through Ansible, never through a
+        # new snippet that would replace the 400 GB server and its projects.
         snippet = proxmoxve.FileLegacy(
             f"{name}-user-data",
             node_name=args.node,
             datastore_id=args.snippets_datastore,
             content_type="snippets",
-            source_raw={
-                "data": self.user_data,
-                "file_name": snippet_file_name(f"{name}-user-data", self.user_data),
-            },
-            opts=pulumi.ResourceOptions(parent=self),
+            source_raw={"data": self.user_data, "file_name": snippet_file_name(f"{name}-user-data")},
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["sourceRaw"]),
         )
         network: proxmoxve.VmLegacyNetworkDeviceArgsDict = {"bridge": args.bridge, "model": "virtio"}
         if args.vlan is not None:
@@ -144,7 +144,11 @@ class Gns3Server(pulumi.ComponentResource):
             started=True,
             on_boot=True,
             stop_on_destroy=True,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # The user data is first-boot only: a reference to another snippet would replace the VM
+            # (vm.go:999), and the VM never needs to follow one.
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, ignore_changes=["initialization.userDataFileId"]
+            ),
         )
         ip = args.address.split("/", 1)[0]
         self.vm_id = vm.vm_id

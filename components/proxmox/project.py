@@ -3,6 +3,12 @@
 Containers (`ct`) and QEMU VMs (`vm`) with static addresses and the project's
 SSH keys, in the project's workspace pool. Clones of a template share the
 stack's clone lanes with the student fleet.
+
+A workspace change moves machines in place: a VM's `pool_id` is updated by
+moving it (bpg v0.110 proxmoxtf/resource/vm/vm.go:5848), a container's would
+replace it (container.go:1023), so a container joins its pool through a
+membership. A container's keys force a new container (container.go:646):
+they are set at creation; later key changes reach it through Ansible.
 """
 
 from collections.abc import Mapping
@@ -15,8 +21,13 @@ import pulumi_proxmoxve as proxmoxve
 
 from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
 from components.proxmox.clone_lanes import CloneLanes
-from components.proxmox.student_fleet import CREATION_ONLY
+from components.proxmox.student_fleet import CONTAINER_CREATION_ONLY, pool_membership
 from config.inventory import ProjectEnvironment, ProjectMachine
+
+# What a project container takes at creation only, besides the student containers' list.
+PROJECT_CONTAINER_CREATION_ONLY = [*CONTAINER_CREATION_ONLY, "initialization.userAccount"]
+# A VM's clone source: a new base applies to new VMs only.
+VM_CREATION_ONLY = ["clone"]
 
 
 @dataclass(frozen=True)
@@ -85,13 +96,18 @@ class Project(pulumi.ComponentResource):
                 provider=args.provider,
                 protect=args.protect,
                 depends_on=depends or None,
-                # A VM's clone source too: a new base applies to new machines only.
-                ignore_changes=CREATION_ONLY,
+                ignore_changes=VM_CREATION_ONLY if machine.kind == "vm" else PROJECT_CONTAINER_CREATION_ONLY,
             )
             resource_name = f"{name}-{machine.key}"
             if machine.kind == "ct":
                 created: proxmoxve.ContainerLegacy | proxmoxve.VmLegacy = _container(
-                    resource_name, machine, args.pool_id, tags, child
+                    resource_name, machine, tags, child
+                )
+                pool_membership(
+                    f"{resource_name}-pool",
+                    args.pool_id,
+                    created,
+                    pulumi.ResourceOptions(parent=self, provider=args.provider),
                 )
             else:
                 vm_user = args.ansible.vm_user if args.ansible is not None else None
@@ -151,7 +167,6 @@ def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
 def _container(
     name: str,
     machine: ProjectMachine,
-    pool_id: pulumi.Input[str],
     tags: list[str],
     opts: pulumi.ResourceOptions,
 ) -> proxmoxve.ContainerLegacy:
@@ -170,7 +185,6 @@ def _container(
         vm_id=machine.vmid,
         description=spec.description,
         tags=tags,
-        pool_id=pool_id,
         unprivileged=True,
         features={"nesting": True},
         cpu={"cores": spec.cores},
@@ -238,7 +252,8 @@ def _vm(
         agent={"enabled": base.guest_agent},
         cpu={"cores": spec.cores, "type": "host"},
         memory={"dedicated": spec.memory},
-        disks=[{"interface": "scsi0", "datastore_id": spec.storage, "size": spec.rootfs}],
+        # The template's boot disk: another interface would add an empty disk beside it.
+        disks=[{"interface": base.disk_interface, "datastore_id": spec.storage, "size": spec.rootfs}],
         network_devices=[{"bridge": spec.net0, "model": "virtio"}],
         initialization={
             "datastore_id": spec.storage,

@@ -1,7 +1,7 @@
 """`campus:proxmox:StudentFleet`: one LXC container per student of a roster.
 
-Per student the fleet declares exactly one resource, the container. Shared by
-the fleet: the hook-script and first-boot snippets, one Proxmox pool per group, and one
+Per student the fleet declares the container and its pool membership. Shared
+by the fleet: the hook-script and first-boot snippets, one Proxmox pool per group, and one
 template download per profile built from a downloaded archive.
 """
 
@@ -21,6 +21,13 @@ from config.inventory import StudentMachine
 # archive for a profile applies to new containers, and never replaces (wipes)
 # an existing student's container.
 CREATION_ONLY = ["clone", "operatingSystem.templateFileId"]
+
+# A container's `pool_id` forces a new container (bpg v0.110
+# proxmoxtf/resource/container/container.go:1023, issue 693), even when it goes
+# from a value to none (its default is ""). Group moves go through a pool
+# membership instead; containers created before that keep their recorded
+# `poolId`, ignored, so dropping the argument replaces nothing.
+CONTAINER_CREATION_ONLY = [*CREATION_ONLY, "poolId"]
 
 # The unprivileged default: container root is host 100000, 65536 ids.
 _BASE_IDS = (0, 100_000, 65_536)
@@ -158,7 +165,6 @@ class StudentFleet(pulumi.ComponentResource):
                 vm_id=machine.vmid,
                 description=f"CT perso pour {student.name} - {student.group}",
                 tags=sorted({student.group.lower(), fleet.year, *args.extra_tags}),
-                pool_id=pools[student.group].pool_id,
                 unprivileged=True,
                 features={"nesting": True},
                 cpu={"architecture": "amd64", "cores": profile.cores},
@@ -183,9 +189,10 @@ class StudentFleet(pulumi.ComponentResource):
                     provider=args.provider,
                     protect=args.protect,
                     depends_on=depends or None,
-                    ignore_changes=CREATION_ONLY,
+                    ignore_changes=CONTAINER_CREATION_ONLY,
                 ),
             )
+            pool_membership(f"{name}-{student.login}-pool", pools[student.group].pool_id, container, child)
             if key is not None:
                 args.lanes.add(key, machine.vmid, container)
             self.containers[student.login] = container
@@ -196,6 +203,24 @@ class StudentFleet(pulumi.ComponentResource):
             }
 
         self.register_outputs({"machines": self.machines, "hookScriptId": self.hook_script_id})
+
+
+def pool_membership(
+    name: str, pool_id: pulumi.Input[str], guest: proxmoxve.ContainerLegacy, opts: pulumi.ResourceOptions
+) -> proxmoxve.pool.Membership:
+    """The guest's place in a pool, as its own resource: a move never touches the guest.
+
+    The membership's `pool_id` forces a new membership (bpg v0.110
+    fwprovider/pools/pool_membership.go:93). Proxmox refuses to add a guest a pool
+    already holds and to remove one it does not: the old membership goes first
+    (`delete_before_replace`), then the new one adds the guest (`allow-move`).
+    """
+    return proxmoxve.pool.Membership(
+        name,
+        pool_id=pool_id,
+        vm_id=guest.vm_id,
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True)),
+    )
 
 
 def _interface(profile: Profile, mac: str) -> proxmoxve.ContainerLegacyNetworkInterfaceArgsDict:

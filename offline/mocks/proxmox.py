@@ -49,3 +49,11 @@ def _download(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, 
 @resource("proxmoxve:index/poolLegacy:PoolLegacy")
 def _pool(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     return str(inputs.get("poolId", name)), {"members": []}
+
+
+@resource("proxmoxve:pool/membership:Membership")
+def _membership(ctx: Context, name: str, inputs: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    # The provider's id, as `pulumi import` takes it: {pool_id}/{type}/{member_id}.
+    if inputs.get("storageId"):
+        return f"{inputs.get('poolId')}/storage/{inputs['storageId']}", {"type": "storage"}
+    return f"{inputs.get('poolId')}/vm/{inputs.get('vmId')}", {"type": "vm"}

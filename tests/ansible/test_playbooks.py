@@ -21,7 +21,7 @@ def tasks(role: str) -> list[dict[str, Any]]:
 def test_docker_comes_before_gns3() -> None:
     (play,) = load(ANSIBLE / "gns3.yml")
     assert play["hosts"] == "gns3" and play["become"] is True
-    assert [r["role"] for r in play["roles"]] == ["docker", "gns3_server"]
+    assert [r["role"] for r in play["roles"]] == ["admin_keys", "docker", "gns3_server"]
 
 
 def test_docker_repository_is_signed_by_the_pinned_key() -> None:
@@ -46,7 +46,7 @@ def test_gns3_gets_iou_and_i386() -> None:
 
 def test_every_module_is_fully_qualified() -> None:
     keywords = {"name", "when", "register", "notify", "loop", "vars", "changed_when", "become", "tags"}
-    for role in ("docker", "gns3_server"):
+    for role in ("admin_keys", "docker", "gns3_server"):
         for task in tasks(role):
             modules = set(task) - keywords
             assert len(modules) == 1 and next(iter(modules)).count(".") == 2, (role, task["name"])

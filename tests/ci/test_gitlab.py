@@ -63,9 +63,13 @@ def test_merge_requests_get_one_cost_note_comparing_base_and_request() -> None:
     cost = pipeline()["cost"]
     assert cost["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     assert cost["variables"]["GIT_DEPTH"] == "0"
-    assert 'scripts/ci/cost-diff.sh "$CI_MERGE_REQUEST_DIFF_BASE_SHA"' in cost["script"]
-    note = next(line for line in cost["script"] if "mr_note" in line)
-    assert "--marker campus-cost" in note and "--markdown build/cost/comment.md" in note
+    script: list[str] = cost["script"]
+    call = 'cost-diff.sh "$CI_MERGE_REQUEST_DIFF_BASE_SHA"'
+    diff = next(i for i, line in enumerate(script) if call in line)
+    note = next(i for i, line in enumerate(script) if "mr_note" in line)
+    assert "--marker campus-cost" in script[note] and "--markdown build/cost/comment.md" in script[note]
+    # A failed comparison (a guarded replacement) still posts its note, then fails the job.
+    assert script[diff].endswith("|| rc=$?") and diff < note and script[-1] == 'exit "$rc"'
 
 
 def test_drift_waits_for_a_running_deploy_of_the_same_stack() -> None:

@@ -97,3 +97,18 @@ def test_the_readme_names_the_mac_prefix_the_fleet_derives_from(plan: Planner) -
     assert containers
     for ct in containers:
         assert ct.inputs["networkInterfaces"][0]["macAddress"].startswith(prefix + ":"), ct.name
+
+
+def _desktop_clone(**clone: Any) -> dict[str, Any]:
+    fleet = _fleet()
+    desktop = fleet["profiles"]["desktop"]
+    desktop["clone"] = {**desktop["clone"], **clone}
+    return fleet
+
+
+def test_a_profile_smaller_than_its_template_is_refused(plan: Planner) -> None:
+    size = _fleet()["profiles"]["desktop"]["diskSize"]
+    with pytest.raises(ConfigError, match=rf"lab:fleet.profiles.desktop: diskSize {size} GB is smaller"):
+        plan("prod", set_={"lab:fleet": _desktop_clone(templateDiskSize=size + 1)})
+    # As large as the template: planned.
+    plan("prod", set_={"lab:fleet": _desktop_clone(templateDiskSize=size)})

@@ -1,6 +1,5 @@
 """The GNS3 server VM, its cloud-init snippet and the optional built template, per stack."""
 
-import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -67,12 +66,14 @@ def test_agent_started_on_boot_named_and_protected_in_prod(plan: Planner, stack:
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
-def test_user_data_is_a_hashed_snippet_attached_to_the_vm(plan: Planner, stack: str) -> None:
+def test_user_data_is_a_first_boot_snippet_attached_to_the_vm(plan: Planner, stack: str) -> None:
     result = plan(stack)
     snippet = result.one(FILE, f"{stack}-gns3-user-data")
-    text = user_data(result)
     name = snippet.inputs["sourceRaw"]["fileName"]
-    assert name == f"{stack}-gns3-user-data-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yaml"
+    # One name whatever the content, and the content is creation-only: the VM's reference never
+    # changes, since a new `userDataFileId` would replace the VM.
+    assert name == f"{stack}-gns3-user-data.yaml"
+    assert snippet.ignore_changes == ["sourceRaw"]
     assert snippet.inputs["contentType"] == "snippets" and snippet.inputs["datastoreId"] == "local"
     assert vm(result)["initialization"]["userDataFileId"] == f"local:snippets/{name}"
     assert snippet.urn in result.one(VM, f"{stack}-gns3-vm").dependencies
@@ -98,10 +99,13 @@ def test_user_data_carries_identity_admin_and_keys(plan: Planner) -> None:
     assert "qemu-guest-agent" in doc["packages"]
 
 
-def test_new_user_data_means_a_new_snippet_file(plan: Planner) -> None:
-    before = plan("prod").one(FILE, "prod-gns3-user-data").inputs["sourceRaw"]["fileName"]
-    after = plan("prod", set_={"lab:gns3": _gns3("prod", timezone="UTC")}).one(FILE, "prod-gns3-user-data")
-    assert after.inputs["sourceRaw"]["fileName"] != before
+def test_new_user_data_keeps_the_snippet_and_the_vm_reference(plan: Planner) -> None:
+    before = plan("prod")
+    after = plan("prod", set_={"lab:gns3": _gns3("prod", timezone="UTC")})
+    old, new = (r.one(FILE, "prod-gns3-user-data") for r in (before, after))
+    assert new.inputs["sourceRaw"]["data"] != old.inputs["sourceRaw"]["data"]
+    assert new.inputs["sourceRaw"]["fileName"] == old.inputs["sourceRaw"]["fileName"]
+    assert vm(after)["initialization"]["userDataFileId"] == vm(before)["initialization"]["userDataFileId"]
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])

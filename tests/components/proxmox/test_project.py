@@ -4,8 +4,10 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from config import ConfigError
 from offline.harness import PlanResult
 from tests.conftest import ROOT, Planner, stack_file
 from tests.lab_support import CONTAINER, VM, allocate_vmids, wait_logins
@@ -37,7 +39,16 @@ def test_container_from_a_school_file_with_numbers_as_strings(plan: Planner) -> 
         db.inputs["operatingSystem"]["templateFileId"]
         == "dirs-nfs:vztmpl/debian-11-standard_11.7-1_amd64.tar.zst"
     )
-    assert db.inputs["poolId"] == "sio2-webshop"
+    # Pool and keys never replace it: the pool through a membership, the keys at creation only.
+    assert "poolId" not in db.inputs
+    membership = result.one("proxmoxve:pool/membership:Membership", "project-webshop-webshop-db-pool")
+    assert membership.inputs == {"poolId": "sio2-webshop", "vmId": 50014}
+    assert db.ignore_changes == [
+        "clone",
+        "operatingSystem.templateFileId",
+        "poolId",
+        "initialization.userAccount",
+    ]
     assert db.protect is True
 
 
@@ -49,6 +60,25 @@ def test_vm_clones_its_template_with_cloud_init(plan: Planner) -> None:
     assert vm.inputs["initialization"]["userAccount"]["username"] == "debian"
     assert vm.inputs["cpu"] == {"cores": 4, "type": "host"}
     assert "clone" in vm.ignore_changes
+    # A VM moves between pools in place: its poolId stays on the VM.
+    assert vm.inputs["poolId"] == "sio2-supervision"
+
+
+def test_vm_disk_follows_the_templates_boot_disk(plan: Planner) -> None:
+    bases = yaml.safe_load(stack_file("prod").config["lab:projectBases"])
+    name = next(n for n, b in bases.items() if b.get("templateVmid") == 9000)
+    bases[name]["diskInterface"] = "virtio0"
+    vm = plan("prod", set_={"lab:projectBases": bases}).one(VM, "project-supervision-zabbix-srv")
+    assert vm.inputs["disks"] == [{"interface": "virtio0", "datastoreId": "disk1", "size": 40}]
+
+
+@pytest.mark.parametrize("interface", ["virtio16", "scsi31", "nvme0", "sata"])
+def test_a_disk_interface_proxmox_has_not_is_refused(plan: Planner, interface: str) -> None:
+    bases = yaml.safe_load(stack_file("prod").config["lab:projectBases"])
+    for base in bases.values():
+        base["diskInterface"] = interface
+    with pytest.raises(ConfigError, match="diskInterface"):
+        plan("prod", set_={"lab:projectBases": bases})
 
 
 def test_one_ansible_run_per_project_with_its_group_tags_and_extravars(plan: Planner) -> None:

@@ -12,6 +12,7 @@ from tests.lab_support import CONTAINER, allocate_vmids, student, write_roster
 
 FLEET = "campus:proxmox:StudentFleet"
 DOWNLOAD = "proxmoxve:download/file:File"
+MEMBERSHIP = "proxmoxve:pool/membership:Membership"
 
 
 def test_reference_container_read_back(plan: Planner) -> None:
@@ -39,13 +40,17 @@ def test_reference_container_read_back(plan: Planner) -> None:
     assert inputs["mountPoints"] == [{"volume": "/mnt/nfs/home/jdupont", "path": "/home/jdupont"}]
     assert inputs["description"] == "CT perso pour Jean Dupont - sio2-sisr"
     assert inputs["tags"] == ["2026", "sio2-sisr"]
-    assert inputs["poolId"] == "students-sio2-sisr"
+    # The group's pool through a membership: a container's poolId would replace it on a group move.
+    assert "poolId" not in inputs
+    membership = result.one(MEMBERSHIP, "students-jdupont-pool")
+    assert membership.inputs == {"poolId": "students-sio2-sisr", "vmId": 50003}
+    assert ct.urn in membership.dependencies and membership.parent == ct.parent
     assert inputs["started"] is True and inputs["startOnBoot"] is True
     assert inputs["clone"] == {"vmId": 9100, "datastoreId": "disk1"}
     assert inputs["hookScriptFileId"].startswith("local:snippets/campus-student-hook-")
     assert ct.protect is True
     # A new template for the profile applies to new containers; it never replaces this one.
-    assert ct.ignore_changes == ["clone", "operatingSystem.templateFileId"]
+    assert ct.ignore_changes == ["clone", "operatingSystem.templateFileId", "poolId"]
     fleet = result.one(FLEET, "students")
     assert ct.parent == fleet.urn
 
