@@ -76,3 +76,9 @@ RELEASES: dict[str, ChartPin] = {
     "datadog": DATADOG,
 }
 """Release name to chart: also the folders of `config/values/`."""
+
+# Karpenter (node autoscaling) ships its chart from Amazon ECR Public only.
+# Its minor must support the cluster's Kubernetes minor (the compatibility
+# matrix on karpenter.sh): check it with `helm show chart` on each bump, with
+# KUBERNETES_VERSION in components/aws/eks_cluster.py.
+KARPENTER = ChartPin(chart="oci://public.ecr.aws/karpenter/karpenter", version="1.8.1", repository=None)
