@@ -51,7 +51,9 @@ class NetworkConfig(Model):
     nat_instance_type: str = Field(
         default="t4g.nano",
         pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
-        description="Instance type of the NAT instance (`natType: instance`); Graviton types run the arm64 AMI.",
+        description=(
+            "Instance type of the NAT instance (`natType: instance`); Graviton types run the arm64 AMI."
+        ),
     )
     flow_logs: bool = False
     """Send VPC flow logs to CloudWatch Logs (a KMS-encrypted log group)."""
@@ -133,17 +135,23 @@ class TenantQuota(Model):
     """What a tenant's namespaces may request together (a ResourceQuota in each)."""
 
     cpu: str = Field(default="2", pattern=_QUANTITY, description="Total CPU requests of the namespace.")
-    memory: str = Field(default="4Gi", pattern=_QUANTITY, description="Total memory requests of the namespace.")
+    memory: str = Field(
+        default="4Gi", pattern=_QUANTITY, description="Total memory requests of the namespace."
+    )
     limits_memory: str = Field(
         default="6Gi", pattern=_QUANTITY, description="Total memory limits of the namespace."
     )
     storage: str = Field(
         default="40Gi", pattern=_QUANTITY, description="Total storage of the namespace's volume claims."
     )
-    persistent_volume_claims: int = Field(default=6, ge=0, description="Volume claims the namespace may hold.")
+    persistent_volume_claims: int = Field(
+        default=6, ge=0, description="Volume claims the namespace may hold."
+    )
     pods: int = Field(default=30, ge=1, description="Pods the namespace may run.")
     load_balancers: int = Field(
-        default=0, ge=0, description="Services of type LoadBalancer (each would be a paid NLB): none by default."
+        default=0,
+        ge=0,
+        description="Services of type LoadBalancer (each would be a paid NLB): none by default.",
     )
 
 
@@ -151,7 +159,9 @@ class TenantBackup(Model):
     """The tenant's own Velero schedule, run by the host's Velero."""
 
     schedule: str = Field(
-        default="0 4 * * *", pattern=r"^(\S+\s+){4}\S+$", description="Cron expression of its daily backup (UTC)."
+        default="0 4 * * *",
+        pattern=r"^(\S+\s+){4}\S+$",
+        description="Cron expression of its daily backup (UTC).",
     )
     retention_days: int = Field(default=7, ge=1, le=3650, description="TTL of each of its backups, in days.")
 
@@ -170,7 +180,9 @@ class TenantConfig(Model):
         description="Namespaces the host creates for the tenant; the tenant deploys only into these.",
     )
     domain: str = Field(
-        description="The tenant's DNS domain: the host's external-dns leaves it alone (the tenant owns its records)."
+        description=(
+            "The tenant's DNS domain: the host's external-dns leaves it alone (the tenant owns its records)."
+        )
     )
     quota: TenantQuota = Field(default_factory=TenantQuota, description="ResourceQuota of each namespace.")
     backup: TenantBackup = Field(default_factory=TenantBackup, description="The tenant's Velero schedule.")
@@ -200,6 +212,14 @@ class HostConfig(Model):
         description=(
             "Fully qualified name of the stack that owns the cluster (`organization/campus/prod` on a "
             "self-managed backend): read through a `pulumi.StackReference`."
+        ),
+    )
+
+    namespace: str = Field(
+        pattern=_K8S_NAME,
+        description=(
+            "The namespace (one the host made for this stack, listed in its `cloud:tenants`) the "
+            "tenant's database, application ingress, certificate issuer and dump job go to."
         ),
     )
 

@@ -68,7 +68,10 @@ class AutoscalingConfig(Model):
         description="EC2 instance families Karpenter chooses from (cheapest that fits the pending pods).",
     )
     max_cpu: int = Field(
-        default=12, ge=1, le=1000, description="Most vCPUs the NodePool may run at once: a hard ceiling on cost."
+        default=12,
+        ge=1,
+        le=1000,
+        description="Most vCPUs the NodePool may run at once: a hard ceiling on cost.",
     )
     consolidate_after: str = Field(
         default="5m",

@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pulumi_policy import EnforcementLevel
 
@@ -27,6 +28,27 @@ from offline.report import plan_document, summary
 from policy.budget import budget, budget_policy, committed_settings
 from policy.policies import POLICIES
 
+_HOST_PLANS: dict[tuple[Path, str, str], dict[str, Any]] = {}
+"""Outputs of host stacks already planned, by (root, stack, stack file text): a tenant's tests plan often."""
+
+
+def host_outputs(stack: str, reference: str, root: Path = ROOT) -> dict[str, Any]:
+    """The outputs a `StackReference` to `reference` reads, from that stack's own offline plan.
+
+    :raises ConfigError: when the referenced stack has no stack file under `root`
+        or its configuration is invalid.
+    """
+    host = reference.rsplit("/", 1)[-1]
+    path = root / f"Pulumi.{host}.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            stack, [f"cloud:host.stackReference: {reference}: no stack file {path.name} to plan it from"]
+        )
+    key = (root.resolve(), host, path.read_text())
+    if key not in _HOST_PLANS:
+        _HOST_PLANS[key] = plan_stack(host, root=root).outputs
+    return _HOST_PLANS[key]
+
 
 def plan_config(
     *,
@@ -35,15 +57,22 @@ def plan_config(
     config: Mapping[str, str],
     secret_keys: Sequence[str],
     program: Callable[[], None] | None = None,
+    root: Path = ROOT,
 ) -> PlanResult:
     """Plan a stack from a flat configuration (as the engine would pass it).
 
     The configuration is validated first, so an invalid one raises
     `ConfigError` before the mock runtime starts and nothing is registered.
+    A tenant's host is planned first, from its stack file under `root`, so
+    the tenant's `StackReference` reads what the host's plan exports.
     """
     cfg = load_stack_config(project=project, stack=stack, raw=config, secret_keys=secret_keys)
     region = cfg.cloud.region if cfg.cloud is not None else "eu-west-3"
-    mocks = PlanMocks(stack=stack, region=region)
+    references: dict[str, Mapping[str, Any]] = {}
+    if cfg.cloud is not None and cfg.cloud.host is not None:
+        ref = cfg.cloud.host.stack_reference
+        references[ref] = host_outputs(stack, ref, root)
+    mocks = PlanMocks(stack=stack, region=region, references=references)
     return run_program(
         project=project,
         stack=stack,
@@ -62,6 +91,7 @@ def plan_stack(stack: str, root: Path = ROOT) -> PlanResult:
         stack=stack,
         config=stack_file.config,
         secret_keys=stack_file.secret_keys,
+        root=root,
     )
 
 

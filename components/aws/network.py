@@ -17,7 +17,7 @@ NAT_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-defa
 
 
 def nat_user_data(vpc_cidr: str) -> str:
-    """First boot of the NAT instance: forward, and masquerade the VPC's traffic (AWS's AL2023 NAT recipe)."""
+    """First boot of the NAT instance: forward and masquerade the VPC's traffic (AWS's AL2023 recipe)."""
     return f"""#!/bin/bash
 set -euo pipefail
 dnf install -y iptables-services
@@ -158,8 +158,12 @@ class Network(pulumi.ComponentResource):
         targets: dict[str, aws.ec2.RouteTableRouteArgsDict] = {}
         nat_ids: list[pulumi.Output[str]] = []
         if args.nat_type == "instance":
-            eni = self._nat_instance(name, args, vpc, public[0], letters[0], eips[letters[0]], child)
-            targets = {letter: {"cidr_block": "0.0.0.0/0", "network_interface_id": eni.id} for letter in letters}
+            eni = self._nat_instance(
+                name, args, vpc=vpc, subnet=public[0], letter=letters[0], eip=eips[letters[0]], child=child
+            )
+            targets = {
+                letter: {"cidr_block": "0.0.0.0/0", "network_interface_id": eni.id} for letter in letters
+            }
             nat_ids.append(eni.id)
         else:
             for letter in nat_letters:
@@ -239,6 +243,7 @@ class Network(pulumi.ComponentResource):
         self,
         name: str,
         args: NetworkArgs,
+        *,
         vpc: aws.ec2.Vpc,
         subnet: aws.ec2.Subnet,
         letter: str,

@@ -73,6 +73,8 @@ class KarpenterArgs:
     """Encrypted gp3 root volume of each node."""
     replicas: int = 1
     """Controller replicas (one leader; a second only speeds up failover)."""
+    protect: bool = False
+    """Protect the nodes' access entry (prod): without it no Karpenter node can join."""
 
 
 class Karpenter(pulumi.ComponentResource):
@@ -110,7 +112,7 @@ class Karpenter(pulumi.ComponentResource):
             cluster_name=args.cluster_name,
             principal_arn=node_role.arn,
             type="EC2_LINUX",
-            opts=aws_child,
+            opts=pulumi.ResourceOptions.merge(aws_child, pulumi.ResourceOptions(protect=args.protect)),
         )
 
         queue = aws.sqs.Queue(

@@ -6,6 +6,7 @@ Each provider family adds its own computed values in a module of this package,
 registered by type token.
 """
 
+from collections.abc import Mapping
 from typing import Any, cast
 
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
@@ -13,7 +14,10 @@ from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 from offline.mocks import aws, budgets, kubernetes, proxmox
 from offline.mocks.registry import CALLS, RESOURCES, Context, stable_hex
 
-__all__ = ["PlanMocks", "stable_hex"]
+__all__ = ["STACK_REFERENCE", "PlanMocks", "stable_hex"]
+
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+"""Type token of `pulumi.StackReference` (read, not created, by the engine)."""
 
 _MODULES = (aws, budgets, kubernetes, proxmox)  # imported for their registrations
 
@@ -21,11 +25,22 @@ _MODULES = (aws, budgets, kubernetes, proxmox)  # imported for their registratio
 class PlanMocks(Mocks):
     """Provider-computed values for one stack's region and account."""
 
-    def __init__(self, *, stack: str, region: str = "eu-west-3", account_id: str = "123456789012") -> None:
+    def __init__(
+        self,
+        *,
+        stack: str,
+        region: str = "eu-west-3",
+        account_id: str = "123456789012",
+        references: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.context = Context(stack=stack, region=region, account_id=account_id)
+        self.references = dict(references or {})
+        """Outputs of the stacks a `pulumi.StackReference` may read, by fully qualified name."""
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         inputs = cast(dict[str, Any], args.inputs)  # pyright: ignore[reportUnknownMemberType]
+        if args.typ == STACK_REFERENCE:
+            return self._reference(str(args.resource_id or inputs.get("name") or args.name))
         state: dict[str, Any] = dict(inputs)
         if not args.custom:
             return f"{args.name}", state
@@ -38,6 +53,16 @@ class PlanMocks(Mocks):
             state.setdefault("arn", aws.arn_for(self.context, args.typ, args.name))
         state.setdefault("id", resource_id)
         return resource_id, state
+
+    def _reference(self, name: str) -> tuple[str, dict[str, Any]]:
+        # The engine reads a referenced stack's outputs from its state; offline,
+        # they are the outputs of that stack's own offline plan.
+        if name not in self.references:
+            raise KeyError(
+                f"offline plan: stack {self.context.stack} references {name}, and no offline plan of "
+                f"it was given (known: {', '.join(sorted(self.references)) or 'none'})"
+            )
+        return name, {"name": name, "outputs": dict(self.references[name]), "secretOutputNames": []}
 
     def call(self, args: MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
         # An empty failure list, never None: the SDK's mock monitor iterates it.
