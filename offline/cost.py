@@ -6,9 +6,11 @@ Exit codes: 0 within budget (or none set), 2 the estimate cannot be computed
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from config import ConfigError
+from cost.account import OthersFor, check_account, ledger_others
 from cost.estimate import CostError, estimate
 from cost.model import Item
 from cost.render import cost_document, cost_table
@@ -36,9 +38,17 @@ def items_from_plan(result: PlanResult) -> list[Item]:
     ]
 
 
-def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> list[str]:
+def run_offline(
+    result: PlanResult, settings_for: SettingsFor | None = None, others_for: OthersFor | None = None
+) -> list[str]:
     """Run the budget policy over an offline plan; the violation messages (empty: passed)."""
-    policy = budget if settings_for is None else budget_policy(settings_for)
+    if settings_for is None and others_for is None:
+        policy = budget
+    elif settings_for is None:
+        assert others_for is not None
+        policy = budget_policy(others_for=others_for)
+    else:
+        policy = budget_policy(settings_for, others_for or ledger_others)
     messages: list[str] = []
 
     def report(message: str, urn: str | None = None) -> None:
@@ -49,26 +59,50 @@ def run_offline(result: PlanResult, settings_for: SettingsFor | None = None) -> 
     return messages
 
 
-def cost_report(result: PlanResult, *, root: Path = ROOT, json_file: Path | None = None) -> int:
-    """Print the estimate of a planned stack, write its JSON, run the budget policy offline."""
+def cost_report(
+    result: PlanResult,
+    *,
+    root: Path = ROOT,
+    json_file: Path | None = None,
+    others: Mapping[str, float] | None = None,
+) -> int:
+    """Print the estimate of a planned stack, write its JSON, run the budget policy offline.
+
+    :param others: fresh estimates (USD) of the account's other stacks; None reads the ledger.
+    """
     try:
         settings = load_cost_settings(result.stack, root=root)
-        est = estimate(items_from_plan(result), settings.prices, settings.usage)
+        items = items_from_plan(result)
+        est = estimate(items, settings.prices, settings.usage)
+        others = dict(others) if others is not None else ledger_others(settings)
+        account = check_account(items, settings, others, est)
     except (ConfigError, CostError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return INVALID
     print()
     print(cost_table(est, settings))
+    if account is not None:
+        print(f"\n{account.message().splitlines()[0]}")
     if json_file is not None:
-        json_file.write_text(json.dumps(cost_document(est, settings), indent=2) + "\n")
+        doc = cost_document(est, settings)
+        if account is not None:
+            doc["account"] = {
+                "id": account.account,
+                "monthlyBudget": settings.cost.account.monthly_budget if settings.cost.account else None,
+                "stacksUsd": {k: round(v, 6) for k, v in sorted(account.totals.items())},
+            }
+        json_file.write_text(json.dumps(doc, indent=2) + "\n")
         print(f"\nCost estimate written to {json_file}")
-    violations = run_offline(result, lambda stack: settings)
+    fixed = dict(others)
+    violations = run_offline(result, lambda stack: settings, lambda s: fixed)
     print()
     if violations:
         for message in violations:
             print(f"policy monthly-budget: {message}", file=sys.stderr)
         return OVER_BUDGET
     budget = settings.cost.monthly_budget
-    shown = f"{budget:g} {settings.cost.currency}" if budget is not None else "no"
-    print(f"policy monthly-budget: passed ({shown} budget)")
+    cap = settings.cost.account
+    shown = [f"{budget:g} {settings.cost.currency} stack budget"] if budget is not None else []
+    shown += [f"{cap.monthly_budget:g} {settings.cost.currency} account cap"] if cap is not None else []
+    print(f"policy monthly-budget: passed ({', '.join(shown) or 'no budget'})")
     return 0

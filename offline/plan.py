@@ -20,7 +20,9 @@ from pulumi_policy import EnforcementLevel
 
 from config import ConfigError, load_stack_config
 from config.stackfile import read_stack_file
-from offline.cost import cost_report
+from cost.estimate import CostError, estimate
+from cost.settings import load_cost_settings
+from offline.cost import cost_report, items_from_plan
 from offline.harness import ROOT, PlanResult, run_program
 from offline.mocks import PlanMocks
 from offline.policies import check_plan, report_text
@@ -95,6 +97,27 @@ def plan_stack(stack: str, root: Path = ROOT) -> PlanResult:
     )
 
 
+def account_others(stack: str, root: Path = ROOT) -> dict[str, float]:
+    """Fresh monthly estimates (USD) of the other stacks under `root` that share `stack`'s AWS account.
+
+    Every stack file counts, a personal `dev-*` stack present in the working copy included.
+    """
+    own = load_cost_settings(stack, root=root).cost.account
+    if own is None:
+        return {}
+    found: dict[str, float] = {}
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        other = path.name[len("Pulumi.") : -len(".yaml")]
+        if other == stack:
+            continue
+        settings = load_cost_settings(other, root=root)
+        if settings.cost.account is None or settings.cost.account.id != own.id:
+            continue
+        items = items_from_plan(plan_stack(other, root=root))
+        found[other] = estimate(items, settings.prices, settings.usage).total_usd
+    return found
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m stacks.plan", description=(__doc__ or "").split("\n")[0])
@@ -132,7 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + report_text(violations))
     code = 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
     if with_cost:
-        code = max(code, cost_report(result, root=args.root, json_file=args.cost_json))
+        try:
+            # The account's other stacks, planned now: the check judges the code as it is.
+            others = account_others(args.stack, root=args.root)
+        except (ConfigError, CostError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        code = max(code, cost_report(result, root=args.root, json_file=args.cost_json, others=others))
     return code
 
 

@@ -13,7 +13,7 @@ from components.aws.policies import account_of, assume_role_policy, kms_key_poli
 from config.cluster import is_graviton
 
 NAT_AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{arch}"
-"""Public SSM parameter of the latest Amazon Linux 2023 AMI; the launch template resolves it at each launch."""
+"""Public SSM parameter of the latest Amazon Linux 2023 AMI, resolved at each launch."""
 
 
 def nat_user_data(vpc_cidr: str) -> str:
