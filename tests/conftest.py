@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from config.stackfile import StackFile, read_stack_file
 from offline.harness import PlanResult
@@ -33,15 +34,32 @@ def with_changes(
     return config
 
 
+DEDICATED = "staging-dedicated"
+"""Pseudo stack name the `plan` fixture reads as staging in the dedicated topology (its own cluster)."""
+
+
+def dedicated_staging_changes() -> dict[str, Any]:
+    """The keys config/topologies/staging-dedicated.yaml sets on staging (the host reference goes)."""
+    doc: dict[str, Any] = yaml.safe_load(
+        (ROOT / "config" / "topologies" / "staging-dedicated.yaml").read_text()
+    )
+    return doc
+
+
 @pytest.fixture
 def plan() -> Planner:
-    """Plan a committed stack, optionally with configuration changes."""
+    """Plan a committed stack, optionally with configuration changes.
+
+    `staging-dedicated` plans staging with its own VPC and cluster (the dedicated topology).
+    """
 
     def run(
         stack: str = "staging",
         set_: Mapping[str, Any] | None = None,
         unset: tuple[str, ...] = (),
     ) -> PlanResult:
+        if stack == DEDICATED:
+            return run("staging", {**dedicated_staging_changes(), **(set_ or {})}, (*unset, "cloud:host"))
         base = stack_file(stack)
         return plan_config(
             project=base.project,
