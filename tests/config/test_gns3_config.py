@@ -56,7 +56,7 @@ def test_staging_is_smaller_on_its_own_vmid_and_address() -> None:
     ],
 )
 def test_bad_gns3_settings_name_the_key(gns3_value: dict[str, Any], expected: str) -> None:
-    assert expected in problems(set_={"lab:gns3": gns3_value})
+    assert expected in problems(stack="staging", set_={"lab:gns3": gns3_value})
 
 
 def test_ansible_keys_are_required_and_secret() -> None:
