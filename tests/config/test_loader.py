@@ -118,7 +118,7 @@ def test_vpc_too_small_for_zones() -> None:
 def test_computed_subnets_do_not_move_when_a_zone_is_added() -> None:
     two = load(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": 2}})
     three = load(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": 3}})
-    assert two.cloud is not None and three.cloud is not None
+    assert two.cloud is not None and three.cloud is not None and three.cloud.network is not None
     for kind in ("public_subnets", "private_subnets"):
         before = [s.cidr for s in getattr(two.cloud.network, kind)()]
         after = [s.cidr for s in getattr(three.cloud.network, kind)()]

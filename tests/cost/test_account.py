@@ -1,6 +1,8 @@
 """The account's cap: staging and prod together within 150 EUR, and one more node in prod is refused."""
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +12,7 @@ from cost.estimate import estimate
 from cost.settings import load_cost_settings
 from offline.cost import items_from_plan, run_offline
 from offline.cost_summary import committed_stacks, ledger_entries
-from tests.conftest import ROOT, Planner
+from tests.conftest import ROOT, Planner, stack_file
 from tests.cost.fakes import items, node_group, registered, settings
 from tests.offline.test_plan import run_cli
 
@@ -20,7 +22,7 @@ ONE_MORE = "      minSize: 2\n      desiredSize: 2\n      maxSize: 3\n"
 
 
 def test_committed_stacks_fit_the_account_cap(plan: Planner) -> None:
-    totals = {}
+    totals: dict[str, float] = {}
     for stack in ("staging", "prod"):
         s = load_cost_settings(stack)
         assert s.cost.account is not None and s.cost.account.monthly_budget == 150
@@ -72,17 +74,13 @@ def test_under_the_engine_the_policy_reads_the_other_stacks_from_the_ledger(plan
     assert run_offline(plan("prod")) == []
 
 
-def _prod_cluster() -> dict[str, object]:
-    import json  # noqa: PLC0415 (only this helper reads the raw stack file)
-
-    from tests.conftest import stack_file  # noqa: PLC0415
-
-    cluster: dict[str, object] = json.loads(stack_file("prod").config["cloud:cluster"])
+def _prod_cluster() -> dict[str, Any]:
+    cluster: dict[str, Any] = json.loads(stack_file("prod").config["cloud:cluster"])
     return cluster
 
 
-def _bigger_group() -> dict[str, object]:
-    group = dict(_prod_cluster()["nodeGroup"])  # pyright: ignore[reportArgumentType, reportUnknownArgumentType]
+def _bigger_group() -> dict[str, Any]:
+    group: dict[str, Any] = dict(_prod_cluster()["nodeGroup"])
     group.update({"minSize": 2, "desiredSize": 2, "maxSize": 3})
     return group
 
