@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from config.cost import CostConfig
 from config.ledger import load_ledger
-from cost.budget import Option, check_budget, cheaper_options
+from cost.budget import Option, cheaper_options, check_budget
 from cost.estimate import Estimate, estimate
 from cost.model import Item
 from cost.settings import CostSettings
