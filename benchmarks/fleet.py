@@ -133,12 +133,20 @@ CLASSES: dict[str, Any] = {
     "proxmoxve:index/fileLegacy:FileLegacy": proxmoxve.FileLegacy,
     "proxmoxve:download/file:File": proxmoxve.download.File,
     "proxmoxve:index/poolLegacy:PoolLegacy": proxmoxve.PoolLegacy,
+    "proxmoxve:index/acl:Acl": proxmoxve.Acl,
+    "proxmoxve:index/roleLegacy:RoleLegacy": proxmoxve.RoleLegacy,
+    "proxmoxve:realm/ldap:Ldap": proxmoxve.realm.Ldap,
+    "proxmoxve:realm/sync:Sync": proxmoxve.realm.Sync,
     "command:remote:Command": command.remote.Command,
     "command:remote:CopyToRemote": command.remote.CopyToRemote,
     "pulumi:providers:proxmoxve": proxmoxve.Provider,
     "pulumi:providers:aws": aws.Provider,
     "pulumi:providers:command": command.Provider,
 }
+
+
+FREE_FORM = frozenset({"triggers"})
+"""Inputs typed `Any`: the SDK sends their dict keys unchanged, so the bare program must too."""
 
 
 @cache
@@ -202,7 +210,12 @@ def bare_program(records: list[Registered]) -> Callable[[], None]:
         if cls is not None:
             inputs = _provider_inputs(r.inputs) if r.type.startswith("pulumi:providers:") else r.inputs
             accepted = _parameters(cls)
-            kwargs = {_snake(k): _literal(v, secrets) for k, v in inputs.items() if _snake(k) in accepted}
+            # Free-form data (a command's triggers) keeps its keys as written; typed inputs are snake_case.
+            kwargs = {
+                _snake(k): v if k in FREE_FORM else _literal(v, secrets)
+                for k, v in inputs.items()
+                if _snake(k) in accepted
+            }
         else:
             kwargs = _literal(r.inputs, secrets, top=True)
         prepared.append((r, cls, kwargs, bool(secrets)))

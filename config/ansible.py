@@ -17,6 +17,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from config.base import Model
+from config.ssh import SshPublicKey
 
 UNIX_USER = r"^[a-z_][a-z0-9_-]*$"
 
@@ -29,6 +30,7 @@ class Provisioner(Model):
     user: str = Field(default="ansible", pattern=UNIX_USER)
     """Unix user on the provisioner; its key is the secret `lab:ansibleProvisionerPrivateKey`."""
     port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of the provisioner."""
 
 
 class ProjectRuns(Model):
@@ -47,7 +49,7 @@ class AnsibleConfig(Model):
     """`remote`: run on `provisioner` over SSH; `local`: run where `pulumi up` runs."""
     provisioner: Provisioner | None = None
     """Required in remote mode."""
-    public_key: str = Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) [A-Za-z0-9+/=]+( .*)?$")
+    public_key: SshPublicKey
     """Public half of `lab:ansiblePrivateKey`, authorised on every target: the GNS3 server's
     admin user and every project machine (besides its `lab:sshKeySets` keys)."""
     projects: ProjectRuns = Field(default_factory=ProjectRuns)

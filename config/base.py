@@ -2,7 +2,8 @@
 
 Models are frozen (a loaded configuration never changes under a component),
 reject unknown keys (a typo is an error, not a silently ignored setting) and
-read the camelCase keys Pulumi users write in stack files.
+read the camelCase keys Pulumi users write in stack files. Each field's
+docstring is its description in the generated docs/configuration.md.
 """
 
 from pydantic import BaseModel, ConfigDict
@@ -18,4 +19,6 @@ class Model(BaseModel):
         alias_generator=to_camel,
         populate_by_name=True,
         strict=False,
+        # A field's docstring is its description: docs/configuration.md is generated from them.
+        use_attribute_docstrings=True,
     )

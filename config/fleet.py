@@ -69,6 +69,7 @@ class Profile(Model):
     """A kind of student container: its size and where its root filesystem comes from."""
 
     cores: int = Field(ge=1, le=512)
+    """vCPUs of each container of the profile."""
     memory: int = Field(ge=64)
     """Memory in MiB."""
     swap: int = Field(default=512, ge=0)
@@ -80,6 +81,7 @@ class Profile(Model):
     bridge: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     """Bridge of `eth0`, e.g. `vibr285`."""
     vlan: int | None = Field(default=None, ge=1, le=4094)
+    """VLAN tag of `eth0`; untagged when null."""
     clone: CloneSource | None = None
     """Clone a prepared template (the `desktop` profile)."""
     template: TemplateSource | None = None
@@ -105,7 +107,9 @@ class IdRange(Model):
     """The directory's UIDs/GIDs, mapped one to one into every container."""
 
     start: int = Field(default=600_000_000, ge=65_536)
+    """First directory UID/GID mapped one to one into the containers (`lxc.idmap`)."""
     size: int = Field(default=999_999_999, ge=1)
+    """How many directory UIDs/GIDs are mapped; roster UIDs must fall inside."""
 
     @property
     def end(self) -> int:
@@ -119,6 +123,7 @@ class StaticAddress(Model):
     address: IPv4Interface
     """Address with prefix, e.g. `10.28.5.40/24`."""
     gateway: IPv4Address
+    """Default gateway of the student container; must be on-link for `address`."""
 
 
 class FirstBoot(Model):

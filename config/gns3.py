@@ -80,7 +80,9 @@ class Disk(Model):
     """The server's system disk."""
 
     datastore: str = Field(default="SSDK", min_length=1)
+    """Datastore of the system disk."""
     size_gb: int = Field(default=400, ge=8, le=65536)
+    """Size of the system disk in GB (the GNS3 images and projects live there)."""
     interface: str = Field(default="virtio0", pattern=r"^(virtio|scsi|sata)\d+$")
     """Disk interface of the template's system disk (the clone resizes that one)."""
 
@@ -89,13 +91,17 @@ class Network(Model):
     """Static addressing of the server; cloud-init writes it."""
 
     bridge: str = Field(default="vmbr0", min_length=1)
+    """Bridge of the NIC."""
     vlan: int | None = Field(default=None, ge=1, le=4094)
     """802.1Q tag on the bridge; none for an untagged port."""
     address: IPv4Interface
     """Address with prefix, e.g. `10.10.10.249/24`."""
     gateway: IPv4Address
+    """Default gateway; must be on-link for `address`."""
     dns_servers: list[IPv4Address] = Field(min_length=1)
+    """Resolvers written by cloud-init."""
     search_domain: str
+    """DNS search domain."""
 
     @model_validator(mode="after")
     def _gateway_on_link(self) -> Self:
@@ -125,6 +131,7 @@ class Gns3Config(Model):
     name: str = Field(default="gns3vm", pattern=r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
     """VM name in Proxmox."""
     hostname: str = "gns3vm"
+    """Guest hostname (short name; the FQDN is `fqdn`)."""
     fqdn: str
     """Fully qualified name, e.g. `gns3.reverse9.xyz`; the GNS3 URL uses it."""
     template: TemplateChoice
@@ -133,9 +140,11 @@ class Gns3Config(Model):
     clone_retries: int = Field(default=3, ge=0, le=10)
     """Retries of the clone task (the template's lock times out under parallel clones)."""
     cores: int = Field(default=10, ge=1, le=512)
+    """vCPUs of the VM."""
     cpu_type: str = "host"
     """`host` exposes VMX/SVM to the guest: GNS3 runs nested KVM."""
     memory_mib: int = Field(default=49152, ge=1024)
+    """Memory of the VM in MiB."""
     disk: Disk = Field(default_factory=Disk)
     network: Network
     snippets_datastore: str = "local"
@@ -143,6 +152,7 @@ class Gns3Config(Model):
     admin_user: str = Field(default="admin", pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
     """Admin login: passwordless sudo, bash, the operators' keys (`lab:adminSshPublicKeys`)."""
     timezone: str = "Indian/Reunion"
+    """IANA time zone of the guest."""
     port: int = Field(default=3080, ge=1, le=65535)
     """GNS3 server port."""
     reverse_proxy_url: HttpUrl | None = None

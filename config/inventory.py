@@ -109,7 +109,7 @@ def load_lab_inventory(
     if lab.fleet is not None:
         macs, found = _macs(students, lab.fleet)
         problems += found
-    context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
+    context = _project_context(lab)
     projects, found = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
     problems += found
     if lab.ansible is None:
@@ -135,6 +135,15 @@ def load_lab_inventory(
         return LabInventory(students=(), projects=()), problems
     inventory = _join(students, macs, projects, allocations, lab)
     return inventory, vmid_clashes(path, inventory, lab)
+
+
+def _project_context(lab: LabConfig) -> ProjectContext:
+    return ProjectContext(
+        bases=lab.project_bases,
+        key_sets=lab.ssh_key_sets,
+        root=ROOT,
+        nodes=tuple(node.name for node in lab.proxmox.ssh.nodes),
+    )
 
 
 def _configured_vmids_reserved(path: Path, allocations: Allocations, lab: LabConfig) -> list[str]:
@@ -229,7 +238,7 @@ def _kinds(spec: Project) -> tuple[tuple[Literal["ct", "vm"], list[Machine]], ..
 def wanted_names(stack: str, lab: LabConfig) -> tuple[list[str], list[str]]:
     """Students' logins and project machines' keys that need a VMID, in declaration order."""
     students, _ = _students(lab)
-    context = ProjectContext(bases=lab.project_bases, key_sets=lab.ssh_key_sets, root=ROOT)
+    context = _project_context(lab)
     projects, _ = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
     return (
         [s.login for s in students],

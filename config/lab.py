@@ -1,7 +1,6 @@
 """`lab:*` keys: the teaching lab on Proxmox VE."""
 
-import re
-from typing import Annotated, Self
+from typing import Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
@@ -9,19 +8,13 @@ from config.ansible import AnsibleConfig
 from config.base import Model
 from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
+from config.integrations import GuacamoleConfig, SelfServiceConfig, WindowsConfig
 from config.projects import ProjectBase
-
-SshPublicKey = Annotated[
-    str, Field(pattern=r"^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) \S+( .*)?$")
-]
-"""One OpenSSH public key line."""
+from config.ssh import SshPublicKey
 
 # Proxmox refuses VMIDs below 100; above this the API rejects them too.
 VMID_MIN = 100
 VMID_MAX = 999_999_999
-_PUBLIC_KEY = re.compile(
-    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+|sk-ssh-ed25519@openssh.com) [A-Za-z0-9+/=]+( .*)?$"
-)
 
 
 def _build_id(gns3: Gns3Config) -> int | None:
@@ -49,6 +42,7 @@ class ProxmoxNode(Model):
     address: str = Field(min_length=1)
     """Address the SSH connection uses."""
     port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of the node."""
 
 
 class ProxmoxSsh(Model):
@@ -87,7 +81,9 @@ class VmidRange(Model):
     """The block of VMIDs this stack may allocate; never shared with another stack."""
 
     start: int = Field(ge=VMID_MIN, le=VMID_MAX)
+    """First VMID this stack allocates; ranges are never shared between stacks."""
     end: int = Field(ge=VMID_MIN, le=VMID_MAX)
+    """Last VMID this stack allocates (inclusive)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -120,7 +116,7 @@ class LabConfig(Model):
     """Secret. Private key for the provider's SSH connection to the nodes."""
     vmid_range: VmidRange
     """VMIDs the lab's machines are allocated from."""
-    admin_ssh_public_keys: list[str] = Field(default_factory=list[str])
+    admin_ssh_public_keys: list[SshPublicKey] = Field(default_factory=list[SshPublicKey])
     """Operators' OpenSSH public keys, authorised for the admin user of the lab's machines."""
     gns3: Gns3Config | None = None
     """The GNS3 server; none means no server in this stack."""
@@ -145,16 +141,19 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
-
-    @field_validator("admin_ssh_public_keys")
-    @classmethod
-    def _public_keys(cls, keys: list[str]) -> list[str]:
-        for i, key in enumerate(keys):
-            if not _PUBLIC_KEY.match(key):
-                raise ValueError(
-                    f"key {i} is not an OpenSSH public key (expected 'ssh-ed25519 AAAA... comment')"
-                )
-        return keys
+    self_service: SelfServiceConfig | None = None
+    """Students start, stop and snapshot their own container from the Proxmox web UI (a realm, a
+    role, one ACL per student); none: no self-service."""
+    realm_bind_password: SecretStr | None = None
+    """Secret. Password of `selfService.realm.bindDn`."""
+    guacamole: GuacamoleConfig | None = None
+    """Register every student container in Apache Guacamole; none: no registration."""
+    guacamole_admin_password: SecretStr | None = None
+    """Secret. Password of `guacamole.adminUser`."""
+    windows: WindowsConfig | None = None
+    """DHCP reservations and DNS records on the school's Windows server; none: plain DHCP, no records."""
+    windows_ssh_private_key: SecretStr | None = None
+    """Secret. OpenSSH private key of `windows.user` on the Windows server."""
 
     @model_validator(mode="after")
     def _one_credential(self) -> Self:
@@ -183,11 +182,23 @@ class LabConfig(Model):
                     )
         if _build_id(gns3) == gns3.vm_id:
             raise ValueError("template.build.vmId equals vmId; expected two different VMIDs")
-        if not info.data.get("admin_ssh_public_keys"):
+        # Absent from info.data when a key was refused: that error already names it.
+        if info.data.get("admin_ssh_public_keys", ["refused"]) == []:
             raise ValueError(
                 "lab:adminSshPublicKeys is empty; the server's admin user needs the operators' keys"
             )
         return gns3
+
+    @model_validator(mode="after")
+    def _integration_secrets(self) -> Self:
+        service = self.self_service
+        if service is not None and service.realm.bind_dn is not None and self.realm_bind_password is None:
+            raise ValueError("lab:realmBindPassword is required when lab:selfService.realm.bindDn is set")
+        if self.guacamole is not None and self.guacamole_admin_password is None:
+            raise ValueError("lab:guacamoleAdminPassword is required when lab:guacamole is set")
+        if self.windows is not None and self.windows_ssh_private_key is None:
+            raise ValueError("lab:windowsSshPrivateKey is required when lab:windows is set")
+        return self
 
     @model_validator(mode="after")
     def _ansible_keys(self) -> Self:

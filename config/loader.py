@@ -20,6 +20,7 @@ from config.errors import ConfigError
 from config.inventory import LabInventory, load_lab_inventory
 from config.lab import LabConfig
 from config.platform import PlatformConfig
+from config.registrations import Registrations, build_registrations
 from config.stack import StackConfig
 from config.values import load_release_values
 
@@ -167,9 +168,13 @@ def load_stack_config(
     cost = parts["cost"]
     assert cost is None or isinstance(cost, CostConfig)
     inventory = LabInventory(students=(), projects=())
+    registrations = Registrations(students=(), projects=())
     if lab is not None:
         inventory, found = load_lab_inventory(stack, lab, require_vmids=require_vmids)
         problems += found
+        if not found and require_vmids:
+            registrations, found = build_registrations(stack, lab, inventory)
+            problems += found
     if problems:
         raise ConfigError(stack, problems)
     return StackConfig(
@@ -180,4 +185,5 @@ def load_stack_config(
         platform=platform,
         cost=cost,
         inventory=inventory,
+        registrations=registrations,
     )

@@ -17,9 +17,13 @@ from config import yamlfile
 from config.base import Model
 from config.paths import shown
 
-HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+HOSTNAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+"""A DNS label, or an FQDN (`cloud.prod.pft.cri.local.isima.fr`): the machine's hostname is then
+the first label and the FQDN goes to DNS and `/etc/hosts`."""
 ANSIBLE_DIR = "ansible"
 """Project playbooks live in this directory of the repository (the tree the playbook runs copy)."""
+PROJECT_PLAYBOOKS = "ansible/playbooks/projects"
+"""Where a bare playbook name (`playbook: profan-transfert.yml`) is looked up."""
 PROJECT_NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
@@ -39,18 +43,24 @@ def _tag_list(value: Any) -> Any:
 class FileModel(BaseModel):
     """Keys exactly as the school's files spell them; unknown keys rejected."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, use_attribute_docstrings=True
+    )
 
 
 class Machine(FileModel):
     """One `ct` or `vm` item."""
 
     description: str = ""
+    """Free text, shown as the machine's description in Proxmox."""
     node: str = Field(min_length=1)
+    """Proxmox node that runs the machine."""
     memory: int = Field(ge=64)
     """MiB."""
     cores: int = Field(ge=1, le=512)
-    hostname: str = Field(pattern=HOSTNAME_PATTERN)
+    """vCPUs."""
+    hostname: str = Field(pattern=HOSTNAME_PATTERN, max_length=253)
+    """Hostname of the machine: a DNS label, or an FQDN whose first label is the hostname."""
     base: str = Field(min_length=1)
     """A base name of `lab:projectBases`, e.g. `dirs-nfs:debian-11-standard`."""
     storage: str = Field(min_length=1)
@@ -62,8 +72,22 @@ class Machine(FileModel):
     ip: IPv4Interface
     """Address with prefix."""
     gw: IPv4Address
+    """Default gateway; must be on-link for `ip`."""
     ssh_public_keys: str = Field(alias="ssh-public-keys", min_length=1)
     """Name of a key set of `lab:sshKeySets`."""
+    guacamole: bool = False
+    """Register the machine in Guacamole (`lab:guacamole`); default false."""
+
+    @property
+    def short_hostname(self) -> str:
+        """The machine's own hostname: the first label of `hostname`."""
+        return self.hostname.split(".", 1)[0]
+
+    @property
+    def domain(self) -> str | None:
+        """The rest of an FQDN `hostname` (its DNS domain), or None for a bare label."""
+        parts = self.hostname.split(".", 1)
+        return parts[1] if len(parts) == 2 else None
 
     @model_validator(mode="after")
     def _gateway_on_link(self) -> Self:
@@ -78,8 +102,10 @@ class AnsibleRun(FileModel):
     group: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     """Inventory group holding every machine of the project."""
     playbook: str = Field(min_length=1)
-    """Playbook path relative to the repository root."""
+    """Playbook path relative to the repository root, or a bare file name looked up in
+    `ansible/playbooks/projects/`."""
     tags: Annotated[list[str], BeforeValidator(_tag_list)] = Field(default_factory=list[str])
+    """Ansible tags to run (a list, or one comma-separated string)."""
     extravars: dict[str, Any] = Field(default_factory=dict[str, Any])
     """Passed as extra-vars, as is."""
 
@@ -106,6 +132,7 @@ class ProjectBase(Model):
     node: str | None = None
     """Node holding the template; default: the machine's node."""
     os_type: str = "debian"
+    """Operating system Proxmox configures containers of this base for."""
 
     @model_validator(mode="after")
     def _one(self) -> Self:
@@ -128,6 +155,13 @@ class ProjectContext(FileModel):
     bases: dict[str, ProjectBase]
     key_sets: dict[str, list[str]]
     root: Path
+    nodes: tuple[str, ...] = ()
+    """Nodes of `lab:proxmox.ssh.nodes`; empty: any node name is accepted."""
+
+
+def playbook_path(playbook: str) -> str:
+    """The playbook's path from the repository root: a bare file name lives in `PROJECT_PLAYBOOKS`."""
+    return playbook if "/" in playbook else f"{PROJECT_PLAYBOOKS}/{playbook}"
 
 
 def _machine_problems(
@@ -144,6 +178,11 @@ def _machine_problems(
     elif kind == "vm" and base.template_vmid is None:
         problems.append(
             f"{at}: base: {machine.base!r} is a container archive; a vm needs a templateVmid base"
+        )
+    if known.nodes and machine.node not in known.nodes:
+        problems.append(
+            f"{at}: node: unknown node {machine.node!r}; expected one of {', '.join(known.nodes)} "
+            "(lab:proxmox.ssh.nodes)"
         )
     if machine.ssh_public_keys not in known.key_sets:
         problems.append(
@@ -195,6 +234,11 @@ def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | Non
             problems += _machine_problems(where, kind, index, machine, known)
     if not seen:
         problems.append(f"{where}: ct, vm: the project declares no machine")
+    bare = spec.ansible is not None and "/" not in spec.ansible.playbook
+    if spec.ansible is not None:
+        # The school's files name a playbook bare; the component reads the resolved path.
+        resolved = playbook_path(spec.ansible.playbook)
+        spec = spec.model_copy(update={"ansible": spec.ansible.model_copy(update={"playbook": resolved})})
     playbook = Path(spec.ansible.playbook) if spec.ansible is not None else None
     if playbook is not None and (playbook.parts[:1] != (ANSIBLE_DIR,) or ".." in playbook.parts):
         problems.append(
@@ -204,7 +248,11 @@ def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | Non
     elif spec.ansible is not None and not (known.root / spec.ansible.playbook).is_file():
         problems.append(
             f"{where}: ansible.playbook: no such playbook {spec.ansible.playbook!r} "
-            "(paths are relative to the repository root)"
+            + (
+                f"(a bare name is looked up in {PROJECT_PLAYBOOKS}/)"
+                if bare
+                else "(paths are relative to the repository root)"
+            )
         )
     return (None if problems else LoadedProject(name=name, source=where, spec=spec)), problems
 

@@ -7,6 +7,7 @@ from config.cost import CostConfig
 from config.inventory import LabInventory
 from config.lab import LabConfig
 from config.platform import PlatformConfig
+from config.registrations import Registrations
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class StackConfig:
     """Currency, budget and alerts, or None when no `cost:` key is set."""
     inventory: LabInventory = field(default_factory=lambda: LabInventory(students=(), projects=()))
     """The lab's students and project machines, read from the roster and project files."""
+    registrations: Registrations = field(default_factory=lambda: Registrations(students=(), projects=()))
+    """Each machine's reserved address, FQDN and registration data (`config.registrations`)."""
 
     @property
     def is_prod(self) -> bool:

@@ -10,14 +10,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from config import ConfigError
-from cost.account import OthersFor, check_account, ledger_others
+from cost.account import check_account, ledger_others
 from cost.estimate import CostError, estimate
 from cost.model import Item
 from cost.render import cost_document, cost_table
 from cost.settings import load_cost_settings
-from offline.adapt import stack_args
 from offline.harness import ROOT, PlanResult
-from policy.budget import SettingsFor, budget, budget_policy
+from offline.policies import check_plan
+from policy.budget import NAME
 
 OVER_BUDGET = 3
 INVALID = 2
@@ -38,25 +38,10 @@ def items_from_plan(result: PlanResult) -> list[Item]:
     ]
 
 
-def run_offline(
-    result: PlanResult, settings_for: SettingsFor | None = None, others_for: OthersFor | None = None
-) -> list[str]:
-    """Run the budget policy over an offline plan; the violation messages (empty: passed)."""
-    if settings_for is None and others_for is None:
-        policy = budget
-    elif settings_for is None:
-        assert others_for is not None
-        policy = budget_policy(others_for=others_for)
-    else:
-        policy = budget_policy(settings_for, others_for or ledger_others)
-    messages: list[str] = []
-
-    def report(message: str, urn: str | None = None) -> None:
-        messages.append(message)
-
-    # The validate callback here is synchronous; the SDK's signature allows an awaitable.
-    policy.validate(stack_args(result.resources), report)  # pyright: ignore[reportUnknownMemberType]
-    return messages
+def run_offline(result: PlanResult, root: Path = ROOT) -> list[str]:
+    """The budget policy's violation messages for a plan (empty: passed), from the analyzer
+    serving the pack of `root`, which reads the budget from `root`'s stack files."""
+    return [v.message for v in check_plan(result, root=root, only=[NAME])]
 
 
 def cost_report(
@@ -93,8 +78,9 @@ def cost_report(
             }
         json_file.write_text(json.dumps(doc, indent=2) + "\n")
         print(f"\nCost estimate written to {json_file}")
-    fixed = dict(others)
-    violations = run_offline(result, lambda stack: settings, lambda s: fixed)
+    # The policy runs in the real analyzer, which reads the account's other stacks
+    # from config/cost-ledger.yaml (kept equal to fresh plans by a test).
+    violations = run_offline(result, root)
     print()
     if violations:
         for message in violations:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import pulumi
+from pulumi.output import Unknown
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc, settings
@@ -23,6 +24,8 @@ from config.paths import ROOT
 
 SECRET = "[secret]"
 """How every secret value is rendered, in records, JSON and printed text."""
+UNKNOWN = "[unknown]"
+"""How a value not known before the update (a first preview) is rendered."""
 
 
 @dataclass
@@ -44,6 +47,11 @@ class Registered:
     """All dependencies, implicit (through inputs) and explicit, expanded to resources."""
     ignore_changes: list[str] = field(default_factory=list[str])
     """Property paths the engine ignores in diffs (`ResourceOptions.ignore_changes`), as sent."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict[str, list[str]])
+    """Per input property, the resources its value came from (as the SDK sent them)."""
+    outputs: dict[str, Any] = field(default_factory=dict[str, Any])
+    """The state the mocks answered (inputs plus computed values, `id` included): what the engine
+    hands a stack policy. Unknown in a first preview: `[unknown]`."""
 
 
 @dataclass
@@ -88,8 +96,11 @@ def render(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
         return {"archive" if isinstance(value, pulumi.Archive) else "asset": {"path": value.path}}
     if isinstance(value, pulumi.StringAsset):
         return {"asset": {"text": value.text}}
-    if value is rpc.UNKNOWN or isinstance(value, pulumi.Resource):
-        return "[unknown]" if value is rpc.UNKNOWN else f"[resource {type(value).__name__}]"
+    # Deserialized unknowns are `pulumi.output.Unknown`; the mocks' own answers, the wire sentinel.
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN):
+        return UNKNOWN
+    if isinstance(value, pulumi.Resource):
+        return f"[resource {type(value).__name__}]"
     return value
 
 
@@ -117,6 +128,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=request.custom or False,
         )
         id_, state = cast(tuple[str | None, dict[str, Any]], self.mocks.new_resource(args))  # pyright: ignore[reportUnknownMemberType]
+        property_dependencies = {
+            key: sorted(deps.urns) for key, deps in request.propertyDependencies.items() if deps.urns
+        }
         obj_proto = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         self.records.append(
@@ -132,6 +146,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 id=id_ or "",
                 dependencies=sorted(request.dependencies),
                 ignore_changes=list(request.ignoreChanges),
+                property_dependencies=property_dependencies,
+                outputs=render(state),
             )
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)
@@ -182,15 +198,19 @@ def run_program(
     secret_keys: list[str],
     mocks: pulumi_mocks.Mocks,
     program: Callable[[], None] | None = None,
+    preview: bool = False,
 ) -> PlanResult:
     """Run `program` (by default the real `__main__.py`) for one stack under mocks.
+
+    With `preview`, the runtime runs as `pulumi preview` does (values the mocks leave
+    unknown stay unknown, and so do the inputs computed from them).
 
     :raises config.ConfigError: when the configuration is invalid; nothing is registered then.
     """
     runtime_config.set_all_config(dict(config), secret_keys)
     settings.ROOT.set(None)
     monitor = RecordingMonitor(mocks)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
 
     explicit: list[tuple[pulumi.Resource, Any]] = []
 

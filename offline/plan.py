@@ -3,8 +3,9 @@
 Runs the real program for a stack, with the configuration of
 `Pulumi.<stack>.yaml`, under Pulumi's mock runtime: no CLI, no credentials, no
 network. Prints what would be registered; every secret shows as `[secret]`.
-Then runs the policy pack's functions over the plan (`offline/policies.py`); with
-`--cost`, prints the monthly estimate (`cost/`) and judges the budget.
+Then judges the plan by the policy pack, served by the real analyzer as the
+engine runs it (`offline/policies.py`); with `--cost`, prints the monthly
+estimate (`cost/`) beside the budget policy's verdict.
 Exit codes: 0 planned, 2 invalid configuration (or cost inputs), 3 a mandatory
 policy violated (the budget included).
 """
@@ -27,8 +28,7 @@ from offline.harness import ROOT, PlanResult, run_program
 from offline.mocks import PlanMocks
 from offline.policies import check_plan, report_text
 from offline.report import plan_document, summary
-from policy.budget import budget, budget_policy, committed_settings
-from policy.policies import POLICIES
+from policy.budget import NAME as BUDGET
 
 _HOST_PLANS: dict[tuple[Path, str, str], dict[str, Any]] = {}
 """Outputs of host stacks already planned, by (root, stack, stack file text): a tenant's tests plan often."""
@@ -59,9 +59,13 @@ def plan_config(
     config: Mapping[str, str],
     secret_keys: Sequence[str],
     program: Callable[[], None] | None = None,
+    preview: bool = False,
     root: Path = ROOT,
 ) -> PlanResult:
     """Plan a stack from a flat configuration (as the engine would pass it).
+
+    `preview` plans it as a first `pulumi preview` sees it: nothing exists yet,
+    ids and computed outputs are unknown.
 
     The configuration is validated first, so an invalid one raises
     `ConfigError` before the mock runtime starts and nothing is registered.
@@ -72,9 +76,10 @@ def plan_config(
     region = cfg.cloud.region if cfg.cloud is not None else "eu-west-3"
     references: dict[str, Mapping[str, Any]] = {}
     if cfg.cloud is not None and cfg.cloud.host is not None:
+        # The engine reads the host's state, which exists before any preview of the tenant.
         ref = cfg.cloud.host.stack_reference
         references[ref] = host_outputs(stack, ref, root)
-    mocks = PlanMocks(stack=stack, region=region, references=references)
+    mocks = PlanMocks(stack=stack, region=region, preview=preview, references=references)
     return run_program(
         project=project,
         stack=stack,
@@ -82,17 +87,19 @@ def plan_config(
         secret_keys=list(secret_keys),
         mocks=mocks,
         program=program,
+        preview=preview,
     )
 
 
-def plan_stack(stack: str, root: Path = ROOT) -> PlanResult:
-    """Plan a stack from its committed stack file."""
+def plan_stack(stack: str, root: Path = ROOT, *, preview: bool = False) -> PlanResult:
+    """Plan a stack from its committed stack file (as a first preview sees it, with `preview`)."""
     stack_file = read_stack_file(root, stack)
     return plan_config(
         project=stack_file.project,
         stack=stack,
         config=stack_file.config,
         secret_keys=stack_file.secret_keys,
+        preview=preview,
         root=root,
     )
 
@@ -128,13 +135,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--root", type=Path, default=ROOT, help="repository whose stack files to read (default: this one)"
     )
+    parser.add_argument(
+        "--first-preview",
+        action="store_true",
+        help="plan as a first `pulumi preview` of a new stack sees it (ids, computed outputs unknown)",
+    )
     args = parser.parse_args(argv)
     for target in (args.json, args.cost_json):
         if target is not None and not target.resolve().parent.is_dir():
             print(f"error: cannot write {target}: no such directory {target.parent}", file=sys.stderr)
             return 2
     try:
-        result = plan_stack(args.stack, root=args.root)
+        result = plan_stack(args.stack, root=args.root, preview=args.first_preview)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -142,16 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(plan_document(result), indent=2, sort_keys=False) + "\n")
         print(f"\nPlan document written to {args.json}")
-    # With --cost the budget is judged by the cost report, which prints the estimate beside it;
-    # without, by the policy, reading the budget of the stack files under --root.
+    # With --cost the budget's verdict is printed by the cost report, beside the estimate.
     with_cost = args.cost or args.cost_json is not None
-    root: Path = args.root
-    policies = [
-        p if p is not budget else budget_policy(lambda stack: committed_settings(stack, root=root))
-        for p in POLICIES
-        if not (with_cost and p is budget)
-    ]
-    violations = check_plan(result, policies)
+    violations = [v for v in check_plan(result, root=args.root) if not (with_cost and v.policy == BUDGET)]
     print("\n" + report_text(violations))
     code = 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
     if with_cost:

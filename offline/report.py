@@ -30,6 +30,12 @@ def plan_document(result: PlanResult) -> dict[str, Any]:
                 "inputs": r.inputs,
                 "depends_on": r.depends_on,
                 "protect": r.protect,
+                "id": r.id,
+                "outputs": r.outputs,
+                "dependencies": r.dependencies,
+                "property_dependencies": r.property_dependencies,
+                "provider": r.provider,
+                "ignore_changes": r.ignore_changes,
             }
             for r in result.resources
         ],

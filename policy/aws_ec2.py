@@ -1,5 +1,7 @@
 """EC2 launch templates: the instance metadata service only with session tokens."""
 
+from typing import Any, cast
+
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
@@ -7,7 +9,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policy.common import prop
+from policy.common import UNKNOWN, UndecidedError, plain, prop
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
@@ -15,10 +17,15 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 def _imdsv2(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type != LAUNCH_TEMPLATE:
         return
-    if prop(args.props, "metadataOptions.httpEndpoint") == "disabled":
+    props = cast(dict[str, Any], plain(args.props))
+    if prop(props, "metadataOptions.httpEndpoint") == "disabled":
         return
     # The provider's default for httpTokens is "optional", i.e. IMDSv1 allowed.
-    tokens = prop(args.props, "metadataOptions.httpTokens", "optional")
+    tokens = prop(props, "metadataOptions.httpTokens", "optional")
+    if UNKNOWN in (tokens, prop(props, "metadataOptions.httpEndpoint")):
+        raise UndecidedError(
+            f"launch template '{args.name}': its metadata options are known only at the update"
+        )
     if tokens != "required":
         report_violation(
             f"launch template '{args.name}' allows IMDSv1 (metadataOptions.httpTokens={tokens!r}); "

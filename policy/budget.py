@@ -2,11 +2,12 @@
 
 A `StackValidationPolicy` for the policy pack (which lists `budget`; this
 module never builds a `PolicyPack`, whose constructor serves gRPC forever).
-The offline plan runs the same policy object (`offline/cost.py`).
+The offline plan judges its plan with it through the analyzer (`offline/cost.py`).
 """
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -22,6 +23,7 @@ from cost.account import OthersFor, budget_violations, ledger_others
 from cost.estimate import CostError
 from cost.model import Item
 from cost.settings import CostSettings, load_cost_settings
+from policy.common import UNKNOWN, props_of
 
 SettingsFor = Callable[[str], CostSettings | None]
 """Stack name -> its cost settings (prices, usage, currency, budget), None when it has none."""
@@ -34,13 +36,29 @@ def _stack_of(urn: str) -> str:
     return urn.split("::", 1)[0].rsplit(":", 1)[-1]
 
 
+def _inputs(resource: PolicyResource) -> dict[str, Any]:
+    """A resource's properties as the cost rules read them: plain dicts and lists.
+
+    In a first preview a list of ids is unknown as a whole (the NLB's `subnets`);
+    its property dependencies still say which resources it was made from, and the
+    rules only count its entries, so it is read as one unknown entry per resource
+    when those are all of one type (the program passes `[s.id for s in subnets]`).
+    """
+    props = props_of(resource)
+    for key, value in props.items():
+        deps = resource.property_dependencies.get(key, [])
+        if value == UNKNOWN and deps and len({d.resource_type for d in deps}) == 1:
+            props[key] = [UNKNOWN] * len(deps)
+    return props
+
+
 def _items(resources: list[PolicyResource]) -> list[Item]:
     return [
         Item(
             urn=r.urn,
             type=r.resource_type,
             name=r.name,
-            inputs=dict(r.props),
+            inputs=_inputs(r),
             dependencies=tuple(sorted({d.urn for d in r.dependencies})),
         )
         for r in resources

@@ -21,6 +21,7 @@ STATEFUL_TYPES = frozenset(
         "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
         "aws:route53/record:Record",
         "aws:s3/bucket:Bucket",
+        "aws:s3/bucketV2:BucketV2",
         "aws:ebs/volume:Volume",
         "aws:efs/fileSystem:FileSystem",
         "aws:rds/instance:Instance",

@@ -7,6 +7,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+from policy.common import UNKNOWN, UndecidedError, plain
+
 CONTAINER = "proxmoxve:index/containerLegacy:ContainerLegacy"
 
 
@@ -14,7 +16,10 @@ def _unprivileged(args: ResourceValidationArgs, report_violation: ReportViolatio
     if args.resource_type != CONTAINER:
         return
     # Absent means privileged: the provider's default is `unprivileged = false`.
-    if args.props.get("unprivileged") is not True:
+    unprivileged = plain(args.props).get("unprivileged")
+    if unprivileged == UNKNOWN:
+        raise UndecidedError(f"container '{args.name}': unprivileged is known only at the update")
+    if unprivileged is not True:
         report_violation(
             f"container '{args.name}' is privileged: root in the container is root on the node; "
             "set unprivileged=True",

@@ -9,10 +9,13 @@ import pulumi_proxmoxve as proxmoxve
 from pydantic import HttpUrl
 
 from components.ansible.playbook import AnsiblePlaybook, AnsiblePlaybookArgs, InventoryHost, SshEndpoint
+from components.integrations.guacamole import GuacamoleRegistration, GuacamoleRegistrationArgs
+from components.integrations.windows import DhcpDnsRegistration, DhcpDnsRegistrationArgs
 from components.proxmox.clone_lanes import CloneLanes
 from components.proxmox.cloud_init import AdminUser
 from components.proxmox.gns3_server import Gns3Server, Gns3ServerArgs
 from components.proxmox.project import Project, ProjectAnsibleArgs, ProjectArgs
+from components.proxmox.self_service import SelfService, SelfServiceArgs
 from components.proxmox.student_fleet import StudentFleet, StudentFleetArgs
 from components.proxmox.template import UbuntuTemplate, UbuntuTemplateArgs
 from config import StackConfig
@@ -58,7 +61,8 @@ def build_lab(cfg: StackConfig, lab: LabConfig) -> Lab:
     provider = proxmox_provider(f"{cfg.stack}-proxmox", lab)
     access = ansible_access(cfg, lab)
     gns3 = build_gns3(cfg, lab, lab.gns3, provider, access) if lab.gns3 is not None else None
-    build_fleet_and_projects(cfg, lab, provider, access)
+    fleet = build_fleet_and_projects(cfg, lab, provider, access)
+    build_integrations(cfg, lab, provider, access, fleet)
     return Lab(gns3=gns3)
 
 
@@ -195,10 +199,11 @@ def build_gns3(
 
 def build_fleet_and_projects(
     cfg: StackConfig, lab: LabConfig, provider: proxmoxve.Provider, access: AnsibleAccess | None
-) -> None:
+) -> StudentFleet | None:
     """The students' containers and the project environments, sharing the clone lanes."""
     inventory = cfg.inventory
     lanes = CloneLanes(lab.fleet.clone_concurrency if lab.fleet is not None else DEFAULT_CLONE_CONCURRENCY)
+    fleet = None
     if lab.fleet is not None and inventory.students:
         fleet = StudentFleet(
             "students",
@@ -249,3 +254,82 @@ def build_fleet_and_projects(
         projects[env.name] = project.machines
     if projects:
         pulumi.export("projects", projects)
+    return fleet
+
+
+def build_integrations(
+    cfg: StackConfig,
+    lab: LabConfig,
+    provider: proxmoxve.Provider,
+    access: AnsibleAccess | None,
+    fleet: StudentFleet | None,
+) -> None:
+    """Self-service in Proxmox, the Guacamole and the DHCP/DNS runs, each when configured."""
+    registrations = cfg.registrations
+    service = lab.self_service
+    if service is not None and lab.fleet is not None:
+        prefix = lab.fleet.pool_prefix
+        # A pool's containers exist only once the pool does: the teachers' ACL waits for them.
+        members: dict[str, list[pulumi.Resource]] = {}
+        if fleet is not None:
+            for s in registrations.students:
+                members.setdefault(f"{prefix}{s.group}", []).append(fleet.containers[s.login])
+        SelfService(
+            f"{cfg.stack}-self-service",
+            SelfServiceArgs(
+                realm=service.realm,
+                bind_password=(
+                    pulumi.Output.secret(lab.realm_bind_password.get_secret_value())
+                    if lab.realm_bind_password is not None
+                    else None
+                ),
+                role_id=service.role_id,
+                privileges=service.privileges,
+                students={s.login: s.vmid for s in registrations.students},
+                # A group without students this year has no pool: its teachers get nothing to manage.
+                teachers={
+                    f"{prefix}{group}": logins
+                    for group, logins in service.teachers.items()
+                    if group in {s.group for s in registrations.students}
+                },
+                provider=provider,
+                machines=dict(fleet.containers) if fleet is not None else None,
+                pools_ready=members,
+            ),
+        )
+    guacamole = registrations.guacamole(cfg.stack, lab)
+    if guacamole is not None and lab.guacamole is not None and access is not None:
+        assert lab.guacamole_admin_password is not None  # LabConfig requires it with lab:guacamole
+        GuacamoleRegistration(
+            f"{cfg.stack}-guacamole",
+            GuacamoleRegistrationArgs(
+                desired=guacamole,
+                url=lab.guacamole.base_url,
+                data_source=lab.guacamole.data_source,
+                admin_user=lab.guacamole.admin_user,
+                admin_password=pulumi.Output.secret(lab.guacamole_admin_password.get_secret_value()),
+                create_users=lab.guacamole.create_users,
+                runner=access.provisioner,
+            ),
+            # Not ordered after the containers either: a connection to a container still being cloned
+            # only fails until it is up, while waiting for all 600 would hold every edit behind one
+            # failed clone.
+            opts=pulumi.ResourceOptions(providers=[access.commands]),
+        )
+    dhcp_dns = registrations.dhcp_dns(cfg.stack, lab)
+    if dhcp_dns is not None and lab.windows is not None:
+        assert lab.windows_ssh_private_key is not None  # LabConfig requires it with lab:windows
+        # Not ordered after the containers: it needs only their MACs, known up front, so it runs
+        # alongside the clones and a container's first DHCP request usually finds its reservation.
+        commands = access.commands if access is not None else command_provider(f"{cfg.stack}-command")
+        DhcpDnsRegistration(
+            f"{cfg.stack}-dhcp-dns",
+            DhcpDnsRegistrationArgs(
+                desired=dhcp_dns,
+                host=lab.windows.host,
+                user=lab.windows.user,
+                port=lab.windows.port,
+                private_key=pulumi.Output.secret(lab.windows_ssh_private_key.get_secret_value()),
+            ),
+            opts=pulumi.ResourceOptions(providers=[commands]),
+        )

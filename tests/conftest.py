@@ -1,5 +1,6 @@
 """Shared fixtures: committed stack configurations and a planner over them."""
 
+import copy
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -46,10 +47,16 @@ def dedicated_staging_changes() -> dict[str, Any]:
     return doc
 
 
+_COMMITTED: dict[str, PlanResult] = {}
+"""Plans of the committed stacks, made once per test process (each xdist worker has its own)."""
+
+
 @pytest.fixture
 def plan() -> Planner:
     """Plan a committed stack, optionally with configuration changes.
 
+    A plan without changes is made once per process and each caller gets its own
+    copy (a test may change what it is given); a plan with changes is always new.
     `staging-dedicated` plans staging with its own VPC and cluster (the dedicated topology).
     """
 
@@ -61,11 +68,17 @@ def plan() -> Planner:
         if stack == DEDICATED:
             return run("staging", {**dedicated_staging_changes(), **(set_ or {})}, (*unset, "cloud:host"))
         base = stack_file(stack)
-        return plan_config(
+        committed = not set_ and not unset
+        if committed and stack in _COMMITTED:
+            return copy.deepcopy(_COMMITTED[stack])
+        result = plan_config(
             project=base.project,
             stack=stack,
             config=with_changes(base, set_, unset),
             secret_keys=base.secret_keys,
         )
+        if committed:
+            _COMMITTED[stack] = copy.deepcopy(result)
+        return result
 
     return run

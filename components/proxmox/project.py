@@ -171,17 +171,28 @@ def _container(
         memory={"dedicated": spec.memory},
         disk={"datastore_id": spec.storage, "size": spec.rootfs},
         network_interfaces=[{"name": "eth0", "bridge": spec.net0}],
-        initialization={
-            "hostname": spec.hostname,
-            "ip_configs": [{"ipv4": {"address": str(spec.ip), "gateway": str(spec.gw)}}],
-            "user_account": {"keys": list(machine.keys)},
-        },
+        initialization=_container_init(machine),
         clone=clone,
         operating_system=os,
         started=True,
         start_on_boot=True,
         opts=opts,
     )
+
+
+def _container_init(machine: ProjectMachine) -> proxmoxve.ContainerLegacyInitializationArgsDict:
+    spec = machine.spec
+    init: proxmoxve.ContainerLegacyInitializationArgsDict = {
+        # An FQDN in the project file: the hostname is its first label. With the rest as the search
+        # domain, Proxmox's container setup writes `<ip> <fqdn> <short>` to /etc/hosts itself
+        # (pve-container, PVE::LXC::Setup::Base, update_etc_hosts appends `<name>.<searchdomain>`).
+        "hostname": spec.short_hostname,
+        "ip_configs": [{"ipv4": {"address": str(spec.ip), "gateway": str(spec.gw)}}],
+        "user_account": {"keys": list(machine.keys)},
+    }
+    if spec.domain is not None:
+        init["dns"] = {"domain": spec.domain}
+    return init
 
 
 def _vm(
@@ -209,7 +220,7 @@ def _vm(
         account["username"] = user
     return proxmoxve.VmLegacy(
         name,
-        name=spec.hostname,
+        name=spec.short_hostname,
         node_name=spec.node,
         vm_id=machine.vmid,
         description=spec.description,

@@ -9,6 +9,7 @@ registered by type token.
 from collections.abc import Mapping
 from typing import Any, cast
 
+from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
 from offline.mocks import aws, budgets, kubernetes, proxmox
@@ -23,7 +24,13 @@ _MODULES = (aws, budgets, kubernetes, proxmox)  # imported for their registratio
 
 
 class PlanMocks(Mocks):
-    """Provider-computed values for one stack's region and account."""
+    """Provider-computed values for one stack's region and account.
+
+    With `preview`, the answers of a first `pulumi preview` (nothing exists yet):
+    a custom resource's id and every value the provider computes are unknown,
+    only its own inputs come back. `references` are the outputs a
+    `pulumi.StackReference` reads, by the referenced stack's full name.
+    """
 
     def __init__(
         self,
@@ -31,9 +38,11 @@ class PlanMocks(Mocks):
         stack: str,
         region: str = "eu-west-3",
         account_id: str = "123456789012",
+        preview: bool = False,
         references: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.context = Context(stack=stack, region=region, account_id=account_id)
+        self.preview = preview
         self.references = dict(references or {})
         """Outputs of the stacks a `pulumi.StackReference` may read, by fully qualified name."""
 
@@ -52,6 +61,9 @@ class PlanMocks(Mocks):
         elif args.typ.startswith("aws:"):
             state.setdefault("arn", aws.arn_for(self.context, args.typ, args.name))
         state.setdefault("id", resource_id)
+        if self.preview:
+            # The SDK reads an empty id during a preview as unknown; so is everything computed.
+            return "", {k: inputs.get(k, rpc.UNKNOWN) for k in state}
         return resource_id, state
 
     def _reference(self, name: str) -> tuple[str, dict[str, Any]]:

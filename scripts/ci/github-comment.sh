@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create, or edit in place, the pull-request comment that carries MARKER, with
-# FILE's Markdown as its body, so later pushes update one comment.
+# Create, or replace in place, the pull-request comment that carries MARKER, with
+# FILE's Markdown as its body, so later pushes update one comment. The search
+# walks every page of the pull request's comments (100 a page).
 # Usage: scripts/ci/github-comment.sh MARKER FILE
 # Needs GH_TOKEN (pull-requests: write), GITHUB_REPOSITORY and PR_NUMBER.
 set -euo pipefail
@@ -12,7 +13,8 @@ file=${2:?usage: github-comment.sh MARKER FILE}
 tag="<!-- $marker -->"
 body="$tag"$'\n'"$(cat "$file")"
 comments="repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments"
-id=$(gh api --paginate "$comments" --jq ".[] | select(.body | contains(\"$tag\")) | .id" | head -n 1)
+# sed, not head: head would close the pipe early and pipefail would fail the search.
+id=$(gh api --paginate "$comments?per_page=100" --jq ".[] | select(.body | contains(\"$tag\")) | .id" | sed -n 1p)
 if [[ -n "$id" ]]; then
   gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -f body="$body" > /dev/null
   echo "updated comment $id"

@@ -23,10 +23,14 @@ def triggers(wf: dict[str, Any]) -> dict[str, Any]:
     return cast(dict[str, Any], raw.get("on", raw.get(True)))
 
 
+def pulumi_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions@")]
+
+
 def pulumi_step(job: dict[str, Any]) -> dict[str, Any]:
-    steps = [s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions@")]
+    steps = pulumi_steps(job)
     assert len(steps) == 1
-    return cast(dict[str, Any], steps[0])
+    return steps[0]
 
 
 @pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yml")), ids=lambda p: Path(p).name)
@@ -44,6 +48,9 @@ def test_credentials_only_from_secrets_or_oidc(path: Path) -> None:
     for key, value in re.findall(r"(PULUMI_\w+|AWS_\w+):\s*(.+)", text):
         if key in ("AWS_REGION", "PULUMI_VERSION"):
             continue
+        if key == "PULUMI_BACKEND_URL":  # where the state lives, as `cloud-url` takes it
+            assert value == "${{ vars.PULUMI_BACKEND_URL }}"
+            continue
         assert value.startswith("${{ secrets."), f"{key} must come from a secret, not {value}"
     for role in re.findall(r"role-to-assume:\s*(.+)", text):
         assert role.startswith("${{ vars.AWS_")
@@ -60,10 +67,15 @@ def test_pull_requests_run_tests_then_preview_each_stack_with_a_comment() -> Non
     assert preview["strategy"]["matrix"]["stack"] == STACKS
     assert "github.event.pull_request.head.repo.full_name == github.repository" in preview["if"]
     assert preview["permissions"]["pull-requests"] == "write"
-    step = pulumi_step(preview)["with"]
-    assert step["command"] == "preview" and step["stack-name"] == "${{ matrix.stack }}"
-    assert step["comment-on-pr"] is True and step["edit-pr-comment"] is True
-    assert step["policyPacks"] == "policy"
+    run = next(s for s in preview["steps"] if s.get("id") == "preview")
+    assert run["run"] == "scripts/ci/pulumi.sh preview --diff --policy-pack policy"
+    assert run["env"]["STACK"] == "${{ matrix.stack }}"
+    # Posted whether the preview passed or failed, replacing the stack's previous comment.
+    comment = next(s for s in preview["steps"] if s.get("run") == "scripts/ci/github-preview-comment.sh")
+    assert comment["if"] == "${{ !cancelled() }}"
+    assert comment["env"]["OUTCOME"] == "${{ steps.preview.outcome }}"
+    assert preview["steps"].index(comment) > preview["steps"].index(run)
+    assert not pulumi_steps(preview), "pulumi/actions comments only after a success"
 
 
 def test_forks_still_get_the_offline_plans_attached() -> None:
@@ -87,8 +99,11 @@ def test_prod_waits_for_approval_and_deploys_the_commit_staging_received() -> No
     assert guard["env"]["EXPECTED_COMMIT"] == "${{ needs.staging.outputs.commit }}"
     for job, stack in ((staging, "staging"), (prod, "prod")):
         assert job["concurrency"] == {"group": f"pulumi-{stack}", "cancel-in-progress": False}
-        step = pulumi_step(job)["with"]
-        assert step["command"] == "up" and step["stack-name"] == stack and step["policyPacks"] == "policy"
+        # `command: up` skips its own preview: a preview with the pack gates it.
+        preview, up = (s["with"] for s in pulumi_steps(job))
+        assert preview["command"] == "preview" and up["command"] == "up"
+        for step in (preview, up):
+            assert step["stack-name"] == stack and step["policyPacks"] == "policy"
 
 
 def test_drift_runs_on_a_schedule_and_fails_on_any_change() -> None:
@@ -96,6 +111,14 @@ def test_drift_runs_on_a_schedule_and_fails_on_any_change() -> None:
     assert triggers(wf)["schedule"][0]["cron"]
     job = wf["jobs"]["drift"]
     assert job["strategy"]["matrix"]["stack"] == STACKS
+    # The deploy's group per stack, and never while a deploy run could be pending in it.
+    assert job["concurrency"] == {"group": "pulumi-${{ matrix.stack }}", "cancel-in-progress": False}
+    assert job["needs"] == "pending" and job["if"] == "${{ needs.pending.outputs.deploying != 'true' }}"
+    check = wf["jobs"]["pending"]["steps"][-1]
+    assert (
+        check["run"] == "scripts/ci/deploy-pending.sh"
+        and wf["jobs"]["pending"]["permissions"]["actions"] == "read"
+    )
     step = pulumi_step(job)["with"]
     assert step["command"] == "preview"
     assert step["refresh"] is True and step["expect-no-changes"] is True and step["diff"] is True

@@ -37,7 +37,7 @@ def test_prod_is_a_manual_job_of_the_same_pipeline_in_a_protected_environment() 
     for job, stack in ((staging, "staging"), (prod, "prod")):
         assert job["variables"]["STACK"] == stack
         assert job["interruptible"] is False
-        assert job["script"][0].startswith("scripts/ci/pulumi.sh up --yes --diff --policy-pack policy")
+        assert job["script"] == [f'scripts/ci/deploy.sh "{stack} $CI_COMMIT_SHA"']
 
 
 def test_credentials_come_from_oidc_and_ci_variables() -> None:

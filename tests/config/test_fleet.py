@@ -73,7 +73,7 @@ def test_the_old_project_ansible_keys_are_unknown(plan: Planner) -> None:
 
 
 def test_ssh_key_sets_hold_public_keys(plan: Planner) -> None:
-    with pytest.raises(ConfigError, match=r"lab:sshKeySets\.profs\[0\]: String should match pattern"):
+    with pytest.raises(ConfigError, match=r"lab:sshKeySets\.profs\[0\]: not an OpenSSH public key"):
         plan("prod", set_={"lab:sshKeySets": {"profs": ["-----BEGIN OPENSSH PRIVATE KEY-----"]}})
 
 

@@ -4,7 +4,10 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import TypeAdapter
 
+from config.ansible import AnsibleConfig
+from config.ssh import SshPublicKey
 from tests.config.test_loader import load, problems
 from tests.conftest import stack_file
 
@@ -77,9 +80,9 @@ def test_local_mode_needs_no_provisioner_key() -> None:
 
 
 def test_admin_keys_are_checked_and_required() -> None:
-    assert "lab:adminSshPublicKeys: key 1 is not an OpenSSH public key" in problems(
-        set_={"lab:adminSshPublicKeys": ["ssh-ed25519 AAAA ok", "not a key"]}
-    )
+    bad_key = problems(set_={"lab:adminSshPublicKeys": ["ssh-ed25519 AAAA ok", "not a key"]})
+    assert "lab:adminSshPublicKeys[1]: not an OpenSSH public key" in bad_key
+    assert "is empty" not in bad_key
     assert "lab:gns3: lab:adminSshPublicKeys is empty" in problems(set_={"lab:adminSshPublicKeys": []})
 
 
@@ -131,3 +134,30 @@ def test_container_archives_are_downloaded_over_https_with_a_checksum() -> None:
     assert "lab:fleet.profiles.base.template.download.checksum: missing; this key is required" in problems(
         stack="prod", set_={"lab:fleet": fleet}
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "valid"),
+    [
+        ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx alice@laptop", True),
+        ("ecdsa-sha2-nistp256 AAAAE2VjZHNh= bob", True),
+        ("sk-ssh-ed25519@openssh.com AAAAGnNr", True),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----", False),
+        ("ssh-ed25519 AAAA$(reboot)", False),
+        ("ssh-dss AAAAB3NzaC1kc3M= old", False),
+    ],
+)
+def test_one_public_key_rule_wherever_a_key_lands_in_authorized_keys(key: str, valid: bool) -> None:
+    key_sets = {**yaml.safe_load(stack_file("staging").config["lab:sshKeySets"]), "ops": [key]}
+    for name, value in (("lab:adminSshPublicKeys", [key]), ("lab:sshKeySets", key_sets)):
+        if valid:
+            load(set_={name: value})
+        else:
+            assert "not an OpenSSH public key" in problems(set_={name: value}), name
+    # The Ansible key is the same type, not a look-alike pattern.
+    assert AnsibleConfig.model_fields["public_key"].rebuild_annotation() == SshPublicKey
+    if valid:
+        assert TypeAdapter(SshPublicKey).validate_python(key) == key
+    else:
+        with pytest.raises(ValueError, match="not an OpenSSH public key"):
+            TypeAdapter(SshPublicKey).validate_python(key)

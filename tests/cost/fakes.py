@@ -73,6 +73,8 @@ def registered(
         protect=False,
         inputs=dict(inputs or {}),
         dependencies=[d.urn for d in depends],
+        # The mocks answer a resource's inputs as its state: what a stack policy reads.
+        outputs=dict(inputs or {}),
     )
 
 

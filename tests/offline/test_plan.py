@@ -9,8 +9,8 @@ import pulumi
 import pytest
 
 from config.stackfile import SECRET_PLACEHOLDER
-from offline.harness import SECRET
-from offline.plan import plan_config
+from offline.harness import SECRET, UNKNOWN
+from offline.plan import plan_config, plan_stack
 from offline.report import plan_document, summary
 from tests.conftest import ROOT, Planner, stack_file
 
@@ -22,9 +22,32 @@ def test_document_has_exactly_the_documented_keys(plan: Planner, stack: str) -> 
     assert doc["stack"] == stack and doc["project"] == "campus"
     assert doc["resources"], "the plan registered nothing"
     for res in doc["resources"]:
-        assert set(res) == {"urn", "type", "name", "parent", "custom", "inputs", "depends_on", "protect"}
+        assert set(res) == {
+            "urn", "type", "name", "parent", "custom", "inputs", "depends_on", "protect",
+            # What the engine sends the analyzer besides: a replay needs them (offline.analyzer).
+            "id", "outputs", "dependencies", "property_dependencies", "provider", "ignore_changes",
+        }  # fmt: skip
         assert res["urn"].startswith(f"urn:pulumi:{stack}::campus::")
         assert isinstance(res["depends_on"], list)
+        assert set(res["depends_on"]) <= set(res["dependencies"])
+        if res["custom"]:
+            # The mocks' state: the inputs, plus the id and what the provider computes.
+            assert res["id"] and res["outputs"]["id"] == res["id"]
+            assert set(res["inputs"]) <= set(res["outputs"])
+
+
+def test_outputs_render_secrets_and_a_first_preview_leaves_ids_unknown(plan: Planner) -> None:
+    provider = plan("staging").one("pulumi:providers:proxmoxve", "staging-proxmox")
+    assert provider.outputs["password"] == SECRET
+    preview = plan_stack("staging", preview=True)
+    bucket = preview.one("aws:s3/bucket:Bucket", "velero-bucket")
+    assert bucket.id == "" and bucket.outputs["id"] == UNKNOWN and "arn" in bucket.outputs
+    assert (
+        bucket.outputs["arn"] == UNKNOWN and bucket.outputs["bucketPrefix"] == bucket.inputs["bucketPrefix"]
+    )
+    versioning = preview.one("aws:s3/bucketVersioning:BucketVersioning", "velero-versioning")
+    assert versioning.inputs["bucket"] == UNKNOWN
+    assert versioning.property_dependencies["bucket"] == [bucket.urn]
 
 
 @pytest.mark.parametrize("stack", ["staging", "prod"])

@@ -1,4 +1,4 @@
-"""Synthetic plan records, as the harness records them, for policy tests."""
+"""Synthetic plan records, as the harness records them, judged by the real analyzer."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +19,9 @@ def record(
     id_: str = "",
     dependencies: Sequence[Registered] = (),
 ) -> Registered:
-    """A custom resource record of `stack`, with camelCase inputs."""
+    """A custom resource record of `stack`, with camelCase inputs; its outputs are its inputs
+    plus its id (`[unknown]` for a resource of a first preview)."""
+    inputs = inputs or {}
     return Registered(
         urn=f"urn:pulumi:{stack}::campus::{type_token}::{name}",
         type=type_token,
@@ -27,12 +29,13 @@ def record(
         parent=None,
         custom=True,
         protect=protect,
-        inputs=inputs or {},
+        inputs=inputs,
         id=id_,
         dependencies=[d.urn for d in dependencies],
+        outputs={**inputs, "id": id_} if id_ else dict(inputs),
     )
 
 
 def fired(policy: Policy, *records: Registered) -> list[Violation]:
-    """What one policy reports over these records (with the offline plan's configuration)."""
-    return check(list(records), [policy])
+    """What one policy reports over these records, through the analyzer (offline configuration)."""
+    return check(list(records), only=[policy.name])

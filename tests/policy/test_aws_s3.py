@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from pulumi_policy import Policy
 
-from offline.harness import Registered
+from offline.harness import UNKNOWN, Registered
 from policy.aws_s3 import (
     BUCKET,
     ENCRYPTION,
@@ -76,7 +76,7 @@ def test_companion_of_another_bucket_does_not_count() -> None:
 def test_companion_matched_by_dependency_when_the_bucket_name_is_unknown() -> None:
     bucket = record(BUCKET, "state")
     versioning = record(
-        VERSIONING, "state-versioning", {"bucket": None, **GOOD[VERSIONING]}, dependencies=[bucket]
+        VERSIONING, "state-versioning", {"bucket": UNKNOWN, **GOOD[VERSIONING]}, dependencies=[bucket]
     )
     assert fired(s3_versioning, bucket, versioning) == []
     assert len(fired(s3_versioning, bucket, record(VERSIONING, "other", GOOD[VERSIONING]))) == 1

@@ -1,16 +1,30 @@
-"""The budget policy as the policy pack runs it, and offline over a plan."""
+"""The budget policy, served by the real analyzer: the figure it judges is `--cost`'s, to the cent."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
-from config import ConfigError
 from cost.budget import check_budget
-from cost.settings import CostSettings, load_cost_settings
-from offline.adapt import stack_args
+from cost.settings import load_cost_settings
+from offline.analyzer import Analyzer
 from offline.cost import items_from_plan, run_offline
 from offline.harness import PlanResult
-from policy.budget import budget, budget_policy
+from offline.plan import plan_stack
+from policy.budget import NAME, budget
 from tests.conftest import Planner
-from tests.cost.fakes import network, node_group, plan_of, registered, settings
+from tests.cost.fakes import network, node_group, plan_of
+from tests.policy.checkout import pack_checkout
+
+
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Analyzer]]:
+    """A checkout whose stacks have a budget of 1 (so the policy says the figure it sees)."""
+    root = pack_checkout(tmp_path_factory.mktemp("tight"), {"staging": 1, "prod": 1})
+    analyzer = Analyzer(root).start()
+    yield root, analyzer
+    analyzer.stop()
 
 
 def over_budget_plan() -> PlanResult:
@@ -23,58 +37,52 @@ def test_the_pack_lists_a_mandatory_stack_policy() -> None:
     assert budget.enforcement_level == EnforcementLevel.MANDATORY
 
 
-def test_policy_fires_over_budget_with_the_largest_items_and_options() -> None:
-    seen: list[str] = []
-
-    def settings_for(stack: str) -> CostSettings:
-        seen.append(stack)
-        return settings(budget=50)
-
-    messages = run_offline(over_budget_plan(), settings_for)
-    assert seen == ["staging"]  # read from the resources' URNs
-    assert len(messages) == 1
-    assert "exceeds the budget of 50.00 USD" in messages[0]
-    assert "eks-nodes" in messages[0] and "one NAT gateway instead of 2" in messages[0]
+def test_fires_over_budget_with_the_largest_items_and_options(tight: tuple[Path, Analyzer]) -> None:
+    root, analyzer = tight
+    found = analyzer.check(over_budget_plan().resources, only=[NAME])
+    assert [v.level for v in found] == [EnforcementLevel.MANDATORY]
+    assert "exceeds the budget of 1.00 EUR" in found[0].message
+    assert "eks-nodes" in found[0].message and "one NAT gateway instead of 2" in found[0].message
+    # The same verdict the cost report reaches in process from the same records and settings.
+    verdict = check_budget(items_from_plan(over_budget_plan()), load_cost_settings("staging", root=root))
+    assert found[0].message == verdict.message()
 
 
-def test_policy_is_silent_within_budget() -> None:
-    assert run_offline(over_budget_plan(), lambda stack: settings(budget=1000)) == []
+def test_silent_within_the_budget(tight: tuple[Path, Analyzer]) -> None:
+    small = plan_of(*network(["eu-west-3a"], nat_per_zone=False))
+    assert run_offline(small) == []  # the committed 165 EUR
+    assert len(tight[1].check(small.resources, only=[NAME])) == 1
 
 
-def test_policy_reports_settings_it_cannot_read() -> None:
-    def broken(stack: str) -> CostSettings:
-        raise ConfigError(stack, ["config/prices/eu-west-3.yaml: eks.clusterHour.usd: missing"])
-
-    messages = run_offline(over_budget_plan(), broken)
-    assert len(messages) == 1 and "eks.clusterHour.usd" in messages[0]
-
-
-def test_stack_args_carry_types_props_and_dependencies() -> None:
-    result = over_budget_plan()
-    args = stack_args(result.resources)
-    nat = next(r for r in args.resources if r.name == "net-nat-b")
-    assert nat.resource_type == "aws:ec2/natGateway:NatGateway"
-    assert {d.name for d in nat.dependencies} == {"net-public-b", "net-nat-b-eip"}
+def test_reports_settings_it_cannot_read(tmp_path: Path) -> None:
+    root = pack_checkout(tmp_path)
+    prices = root / "config" / "prices" / "eu-west-3.yaml"
+    prices.write_text(prices.read_text().replace("clusterHour", "clusterHours", 1))
+    analyzer = Analyzer(root).start()
+    try:
+        found = analyzer.check(over_budget_plan().resources, only=[NAME])
+    finally:
+        analyzer.stop()
+    assert len(found) == 1 and "cannot estimate the monthly cost of stack staging" in found[0].message
 
 
-def test_policy_on_the_committed_stacks_agrees_with_the_budget_check(plan: Planner) -> None:
-    # Whether a committed stack fits its budget is make validate's verdict;
-    # here the pack's policy must reach the same one from the same plan.
-    for stack in ("staging", "prod"):
-        result = plan(stack)
-        verdict = check_budget(items_from_plan(result), load_cost_settings(stack))
-        assert run_offline(result) == ([verdict.message()] if verdict.over else [])
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+@pytest.mark.parametrize("preview", [False, True], ids=["update", "first-preview"])
+def test_the_figure_under_the_engine_is_the_cost_reports_to_the_cent(
+    tight: tuple[Path, Analyzer], stack: str, preview: bool
+) -> None:
+    root, analyzer = tight
+    settings = load_cost_settings(stack, root=root)
+    # `--cost` prices the update plan's records in process.
+    expected = check_budget(items_from_plan(plan_stack(stack)), settings)
+    assert expected.over and expected.total_usd > 100
+    found = analyzer.check_plan(plan_stack(stack, preview=preview), only=[NAME])
+    assert [v.message for v in found] == [expected.message()]
+    assert f"monthly estimate {expected.money(expected.total_usd)} exceeds" in found[0].message
 
 
-def test_a_custom_policy_reads_settings_through_its_function() -> None:
-    calls: list[str] = []
-
-    def settings_for(stack: str) -> CostSettings:
-        calls.append(stack)
-        return settings(budget=0.5, stack=stack)
-
-    policy = budget_policy(settings_for)
-    violations: list[str] = []
-    args = stack_args(plan_of(registered("aws:kms/key:Key", "key")).resources)
-    policy.validate(args, lambda message, urn: violations.append(message))  # pyright: ignore[reportUnknownMemberType]
-    assert calls == ["staging"] and len(violations) == 1
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_committed_stacks_agree_with_the_budget_check(plan: Planner, stack: str) -> None:
+    result = plan(stack)
+    verdict = check_budget(items_from_plan(result), load_cost_settings(stack))
+    assert run_offline(result) == ([verdict.message()] if verdict.over else [])

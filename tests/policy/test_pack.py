@@ -1,38 +1,33 @@
-"""The pack itself: `policy/__main__.py` serves every policy of the list to the engine."""
+"""The pack itself: started as the CLI starts it, it serves every policy of the list at its level."""
 
-import subprocess
-import sys
+from pathlib import Path
 from typing import cast
 
-import grpc
-from google.protobuf import empty_pb2
-from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
-from pulumi_policy import EnforcementLevel
+import pytest
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
+from offline.analyzer import Analyzer, AnalyzerError
 from policy.policies import POLICIES
 from tests.conftest import ROOT
 
 
 def test_pack_serves_every_policy_of_the_list() -> None:
-    # The engine starts the pack from its folder and reads the port it prints.
-    proc = subprocess.Popen(
-        [sys.executable, "__main__.py"], cwd=ROOT / "policy", stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    # `python -u -m pulumi.policy <engine> policy/`, the port read from its first line, GetAnalyzerInfo.
+    analyzer = Analyzer(ROOT).start()
     try:
-        assert proc.stdout is not None
-        port = int(proc.stdout.readline())
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-            stub = analyzer_pb2_grpc.AnalyzerStub(channel)
-            # The generated gRPC stub is untyped; the message type is not.
-            info = cast(analyzer_pb2.AnalyzerInfo, stub.GetAnalyzerInfo(empty_pb2.Empty(), timeout=30))  # pyright: ignore[reportUnknownMemberType]
+        served = analyzer.policies
     finally:
-        proc.kill()
-        proc.wait()
-    assert info.name == "campus"
-    served = {p.name: p.enforcementLevel for p in info.policies}
+        analyzer.stop()
     assert set(served) == {p.name for p in POLICIES}
-    levels = {
-        EnforcementLevel.MANDATORY: analyzer_pb2.MANDATORY,
-        EnforcementLevel.ADVISORY: analyzer_pb2.ADVISORY,
-    }
-    assert served == {p.name: levels[cast(EnforcementLevel, p.enforcement_level)] for p in POLICIES}
+    for policy in POLICIES:
+        info = served[policy.name]
+        assert info.level == cast(EnforcementLevel, policy.enforcement_level)
+        assert info.description == policy.description
+        assert info.stack == isinstance(policy, StackValidationPolicy)
+
+
+def test_a_pack_that_cannot_start_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "__main__.py").write_text("raise SystemExit('no pack here')\n")
+    with pytest.raises(AnalyzerError, match=r"did not start(?s:.)*no pack here"):
+        Analyzer(tmp_path).start()

@@ -4,7 +4,7 @@ import pytest
 
 from config.stackfile import SECRET_PLACEHOLDER
 from offline.harness import SECRET
-from policy.secrets import no_secrets_in_commands, no_secrets_in_helm_values, secret_like_key
+from policy.credentials import no_secrets_in_commands, no_secrets_in_helm_values, secret_like_key
 from tests.policy.records import fired, record
 
 REMOTE = "command:remote:Command"

@@ -56,6 +56,7 @@ def test_one_ansible_run_per_project_with_its_group_tags_and_extravars(plan: Pla
     runs = [r for r in result.of_type(PLAYBOOK) if r.name.startswith("project-")]
     assert sorted(r.name for r in runs) == [
         "project-annuaire-ansible",
+        "project-profan-transfert-ansible",
         "project-supervision-ansible",
         "project-webshop-ansible",
     ]

@@ -116,8 +116,8 @@ def test_vmids_are_unique_and_inside_the_range(plan: Planner) -> None:
         r.inputs["vmId"]
         for r in [*result.of_type(CONTAINER), *result.of_type("proxmoxve:index/vmLegacy:VmLegacy")]
     ]
-    # 8 students, 6 project machines, the project VM and the GNS3 server: none shares a VMID.
-    assert len(vmids) == 16
+    # 8 students, 7 project containers, the project VM and the GNS3 server: none shares a VMID.
+    assert len(vmids) == 17
     assert 50249 in vmids
     assert len(set(vmids)) == len(vmids)
     assert all(50000 <= v <= 50999 for v in vmids)

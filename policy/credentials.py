@@ -9,7 +9,7 @@ offline plan sets to its placeholder for `secure:` keys) may appear unmarked.
 """
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from pulumi_policy import (
@@ -20,7 +20,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from policy.common import SECRET, UNKNOWN, known_secret_values, strings_in
+from policy.common import SECRET, UNKNOWN, UndecidedError, known_secret_values, plain, strings_in
 
 COMMANDS = ("command:remote:Command", "command:local:Command")
 HELM = ("kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart")
@@ -54,9 +54,14 @@ def _known(value: str, known: list[str]) -> bool:
 def _commands(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in COMMANDS:
         return
+    props = cast(dict[str, Any], plain(args.props))
     known = known_secret_values(args.get_config())
+    unknown: list[str] = []
     for field in _COMMAND_FIELDS:
-        text = args.props.get(field)
+        text = props.get(field)
+        if text == UNKNOWN:
+            unknown.append(field)
+            continue
         if not isinstance(text, str):
             continue
         if text == SECRET:
@@ -77,11 +82,13 @@ def _commands(args: ResourceValidationArgs, report_violation: ReportViolation) -
                     "pass credentials through `environment` or `stdin`",
                     args.urn,
                 )
-    for path, value in strings_in(args.props.get("environment"), "environment"):
+    for path, value in strings_in(props.get("environment"), "environment"):
         if _known(value, known):
             report_violation(
                 f"command '{args.name}' {path}: a secret configuration value is not marked secret", args.urn
             )
+    if unknown:
+        raise UndecidedError(f"command '{args.name}': {', '.join(unknown)} known only at the update")
 
 
 _SECRET_WORDS = re.compile(
@@ -111,15 +118,15 @@ def _secret_values(value: Any, path: str) -> Iterator[str]:
                 yield child
             else:
                 yield from _secret_values(item, child)
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(cast(list[Any], value)):
+    elif isinstance(value, Sequence) and not isinstance(value, str):
+        for i, item in enumerate(cast(Sequence[Any], value)):
             yield from _secret_values(item, f"{path}[{i}]")
 
 
 def _helm_values(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in HELM:
         return
-    values = args.props.get("values")
+    values = plain(args.props).get("values")
     for path in _secret_values(values, "values"):
         report_violation(
             f"release '{args.name}' {path}: a credential inlined in Helm values; "
