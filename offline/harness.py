@@ -167,6 +167,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 provider=request.provider or None,
                 id=request.id,
                 dependencies=sorted(request.dependencies),
+                # What the engine would hold: the referenced stack's name and outputs.
+                outputs=render(dict(self.resources[response.urn].state or {}) | {"id": request.id}),
             )
         )
         return response

@@ -39,7 +39,7 @@ def test_document_has_exactly_the_documented_keys(plan: Planner, stack: str) -> 
 def test_outputs_render_secrets_and_a_first_preview_leaves_ids_unknown(plan: Planner) -> None:
     provider = plan("staging").one("pulumi:providers:proxmoxve", "staging-proxmox")
     assert provider.outputs["password"] == SECRET
-    preview = plan_stack("staging", preview=True)
+    preview = plan_stack("prod", preview=True)
     bucket = preview.one("aws:s3/bucket:Bucket", "velero-bucket")
     assert bucket.id == "" and bucket.outputs["id"] == UNKNOWN and "arn" in bucket.outputs
     assert (
