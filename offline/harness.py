@@ -155,6 +155,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         # A read resource (a StackReference) is recorded too: the plan shows what the stack reads.
         response = super().ReadResource(request)  # pyright: ignore[reportUnknownMemberType]
+        state: Any = self.resources[response.urn].state  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
         self.records.append(
             Registered(
                 urn=response.urn,
@@ -168,7 +169,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 id=request.id,
                 dependencies=sorted(request.dependencies),
                 # What the engine would hold: the referenced stack's name and outputs.
-                outputs=render(dict(self.resources[response.urn].state or {}) | {"id": request.id}),
+                outputs=render({**cast(dict[str, Any], state or {}), "id": request.id}),
             )
         )
         return response
