@@ -8,8 +8,21 @@ from pydantic import TypeAdapter
 
 from config.ansible import AnsibleConfig
 from config.ssh import SshPublicKey
-from tests.config.test_loader import load, problems
+from config.stack import StackConfig
+from tests.config.test_loader import load as load_stack
+from tests.config.test_loader import problems as stack_problems
 from tests.conftest import stack_file
+
+
+def load(
+    stack: str = "staging", set_: dict[str, Any] | None = None, unset: tuple[str, ...] = ()
+) -> StackConfig:
+    """The lab settings are staging's unless a test names prod."""
+    return load_stack(stack, set_, unset)
+
+
+def problems(**kwargs: Any) -> str:
+    return stack_problems(**{"stack": "staging", **kwargs})
 
 
 def gns3(stack: str = "staging", **changes: Any) -> dict[str, Any]:
