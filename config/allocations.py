@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode
 
 from config import yamlfile
 from config.lab import VmidRange
@@ -53,15 +54,34 @@ class Allocations:
         return {*self.students.values(), *self.projects.values(), *self.reserved.values()}
 
 
-def read(path: Path) -> tuple[Allocations, list[str]]:
-    """The allocations of a file (empty when absent) and the problems found in it."""
-    where = shown(path)
+def repair_command(stack: str, base: str = "main") -> str:
+    """The command that resolves two entries a merge gave one VMID (or one name)."""
+    return f"python -m config.vmids --stack {stack} --repair --base {base}"
+
+
+def read(path: Path, stack: str | None = None) -> tuple[Allocations, list[str]]:
+    """The allocations of a file (empty when absent) and the problems found in it.
+
+    :param stack: names the `--repair` command in the message about a duplicate; default None: no hint.
+    """
     if not path.exists():
         return Allocations(), []
+    return parse(path.read_text(encoding="utf-8"), shown(path), stack)
+
+
+def parse(text: str, where: str, stack: str | None = None) -> tuple[Allocations, list[str]]:
+    """The allocations of a lock file's text (see `read`); `where` names it in problems."""
+    hint = (
+        f"; when a merge brought both, run `{repair_command(stack)}` (it keeps the base branch's entry)"
+        if stack is not None
+        else ""
+    )
     try:
-        doc: Any = yamlfile.parse(path.read_text(encoding="utf-8")) or {}
+        doc: Any = yamlfile.parse(text) or {}
+    except yamlfile.DuplicateKeyError as exc:
+        return Allocations(), [f"{where}: {yamlfile.problem(exc)}{hint}"]
     except yaml.YAMLError as exc:
-        return Allocations(), [f"{where}: not valid YAML ({exc})"]
+        return Allocations(), [f"{where}: {yamlfile.problem(exc)}"]
     if not isinstance(doc, dict):
         return Allocations(), [f"{where}: expected a mapping with students: and projects:"]
     raw = cast(dict[str, Any], doc)
@@ -86,7 +106,7 @@ def read(path: Path) -> tuple[Allocations, list[str]]:
                 continue
             if value in owners:
                 problems.append(
-                    f"{where}: {section}.{key}: VMID {value} is also allocated to {owners[value]}"
+                    f"{where}: {section}.{key}: VMID {value} is also allocated to {owners[value]}{hint}"
                 )
                 continue
             owners[value] = f"{section}.{key}"
@@ -195,3 +215,123 @@ def write(path: Path, allocations: Allocations, stack: str) -> None:
         doc["reserved"] = dict(sorted(allocations.reserved.items(), key=lambda kv: kv[1]))
     body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
     path.write_text(HEADER.format(stack=stack) + body, encoding="utf-8")
+
+
+def entries(text: str) -> list[tuple[str, str, Any]]:
+    """Every `(section, name, value)` of a lock file's text in file order, repeated keys included.
+
+    `parse` refuses a key written twice; `repair` needs to see both to keep the right one.
+    :raises yaml.YAMLError: when the text is not YAML at all.
+    """
+    root = yamlfile.compose(text)
+    found: list[tuple[str, str, Any]] = []
+    if not isinstance(root, MappingNode):
+        return found
+    for section_node, body in root.value:
+        section = str(section_node.value)
+        if section not in SECTIONS or not isinstance(body, MappingNode):
+            continue
+        for key_node, value_node in body.value:
+            raw = value_node.value if isinstance(value_node, ScalarNode) else None
+            value: Any = int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+            found.append((section, str(key_node.value), value))
+    return found
+
+
+def base_problems(
+    base: Allocations,
+    current: Allocations,
+    *,
+    base_ref: str,
+    stack: str,
+    where: str,
+    declared: Mapping[str, set[str]],
+    configured: Mapping[str, int],
+) -> list[str]:
+    """How the lock file departs from the base branch's: an entry changed, or removed while declared.
+
+    Entries of the base branch never change (a new VMID means a new machine: Proxmox replaces it)
+    and disappear only through `--prune`, once their machine is no longer declared.
+
+    :param declared: section to the names the configuration declares now (`students`, `projects`).
+    :param configured: reserved name to the VMID the configuration sets (a changed `lab:gns3.vmId`
+        is a deliberate new machine, recorded under its new id).
+    """
+    problems: list[str] = []
+    repair = repair_command(stack, base_ref)
+    tables = {"students": current.students, "projects": current.projects, "reserved": current.reserved}
+    for section, table in (
+        ("students", base.students),
+        ("projects", base.projects),
+        ("reserved", base.reserved),
+    ):
+        for name, vmid in table.items():
+            now = tables[section].get(name)
+            if now == vmid:
+                continue
+            if now is None:
+                still = name in declared.get(section, set()) or name in configured
+                if still:
+                    problems.append(
+                        f"{where}: {section}.{name}: removed, but {base_ref} has it ({vmid}) and the machine "
+                        "is still declared; entries disappear only with --prune, once their machine is gone"
+                    )
+                continue
+            if section == "reserved" and configured.get(name) == now:
+                continue
+            problems.append(
+                f"{where}: {section}.{name}: VMID {now} here, {vmid} in {base_ref}; an entry never changes "
+                f"(a new VMID replaces the machine); run `{repair}` to restore it"
+            )
+    return problems
+
+
+def repair(
+    found: Sequence[tuple[str, str, Any]], base: Allocations, vmid_range: VmidRange
+) -> tuple[Allocations, list[str]]:
+    """Resolve what a merge left in a lock file: a name twice, or one VMID for two machines.
+
+    Every entry the base branch has keeps the base branch's VMID; an entry that collides with
+    one kept is given a new VMID (after the highest in use, as `allocate` does); a second entry
+    of one name is dropped.
+
+    :param found: the file's entries, repeated ones included (see `entries`).
+    :returns: the repaired allocations and a line per change.
+    :raises RangeExhaustedError: when no free VMID is left for an entry to move to.
+    """
+    result = Allocations()
+    tables = {"students": result.students, "projects": result.projects, "reserved": result.reserved}
+    based = {"students": base.students, "projects": base.projects, "reserved": base.reserved}
+    changes: list[str] = []
+    # The base branch's entries first: they are the machines that exist (or are being made).
+    for section, name, _ in found:
+        vmid = based[section].get(name)
+        if vmid is not None and name not in tables[section] and vmid not in result.used():
+            tables[section][name] = vmid
+    to_move: list[tuple[str, str, Any]] = []
+    # Then the rest, reserved ids first: those are set in the configuration and cannot move.
+    for section, name, value in sorted(found, key=lambda e: e[0] != "reserved"):
+        if name in tables[section]:
+            if tables[section][name] != value:
+                changes.append(f"kept {section}.{name} at {tables[section][name]} (dropped {value})")
+            continue
+        if not isinstance(value, int) or value in result.used():
+            to_move.append((section, name, value))
+        else:
+            tables[section][name] = value
+    used = result.used()
+    free = [v for v in range(vmid_range.start, vmid_range.end + 1) if v not in used]
+    high = max((v for v in used if v in vmid_range), default=vmid_range.start - 1)
+    order = iter([v for v in free if v > high] + [v for v in free if v < high])
+    for section, name, value in to_move:
+        if section == "reserved":
+            changes.append(f"dropped reserved.{name} ({value}): the configuration's id is recorded again")
+            continue
+        new = next(order, None)
+        if new is None:
+            raise RangeExhaustedError(
+                f"lab:vmidRange {vmid_range.start}..{vmid_range.end} has no free VMID for {section}.{name}"
+            )
+        tables[section][name] = new
+        changes.append(f"moved {section}.{name} from {value} to {new}")
+    return result, changes

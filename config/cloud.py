@@ -240,7 +240,7 @@ class CloudConfig(Model):
     enabled: bool = False
     """Build the AWS part of the stack."""
     region: str = Field(default="eu-west-3", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
-    """AWS region of every resource of the stack."""
+    """AWS region of every resource of the stack: one the pinned AWS provider knows."""
     tags: dict[str, str] = Field(default_factory=dict[str, str])
     """Tags added to every AWS resource, besides `stack` and `project`."""
     network: NetworkConfig | None = None
@@ -262,6 +262,17 @@ class CloudConfig(Model):
     """Node ports of the ingress controller, targeted by the NLB."""
     dns: DnsConfig
     """Route53 zone and the names aliased to the NLB."""
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        known = aws_regions()
+        if region not in known:
+            raise ValueError(
+                f"unknown AWS region {region!r}; expected one of the regions the pinned provider knows, "
+                f"such as {', '.join(r for r in known if r.startswith(region[:3])) or 'eu-west-3'}"
+            )
+        return region
 
     @model_validator(mode="after")
     def _topology(self) -> Self:
@@ -293,3 +304,11 @@ class CloudConfig(Model):
     def is_tenant(self) -> bool:
         """True in the tenant topology (the cluster belongs to `host`)."""
         return self.host is not None
+
+
+def aws_regions() -> list[str]:
+    """Regions of the pinned pulumi-aws (its `Region` enum), the provider every resource goes through."""
+    # Imported here: the policy pack imports `config` and should not pay for the AWS SDK otherwise.
+    import pulumi_aws  # noqa: PLC0415
+
+    return [r.value for r in pulumi_aws.Region]

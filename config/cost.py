@@ -34,6 +34,23 @@ class AccountBudget(Model):
     )
 
 
+class SlackTarget(Model):
+    """`cost:slack`: the Slack channel AWS Chatbot posts budget alerts to."""
+
+    workspace_id: str = Field(
+        pattern=r"^T[A-Z0-9]{6,}$",
+        description=(
+            "Id of the Slack workspace authorised once in the AWS Chatbot console, e.g. `T07EA123LEP`."
+        ),
+    )
+    channel_id: str = Field(
+        pattern=r"^[CG][A-Z0-9]{6,}$",
+        description=(
+            "Id of the channel (Slack: channel details, bottom of About), e.g. `C07EZ1ABC23` for #alertes."
+        ),
+    )
+
+
 class CostConfig(Model):
     """Everything under the `cost:` namespace."""
 
@@ -55,6 +72,13 @@ class CostConfig(Model):
     """Monthly budget of the stack, in `currency`; None means no budget check and no AWS budget."""
     alert_emails: list[str] = Field(default_factory=list[str])
     """Addresses AWS Budgets e-mails at 80 % and 100 % of the budget (actual and forecast)."""
+    slack: SlackTarget | None = Field(
+        default=None,
+        description=(
+            "Also post the budget's alerts to this Slack channel (SNS topic + AWS Chatbot); "
+            "None keeps e-mail only."
+        ),
+    )
 
     @field_validator("currency")
     @classmethod

@@ -2,7 +2,7 @@
 
 import re
 from ipaddress import IPv4Address, IPv4Interface
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -11,6 +11,10 @@ from config.base import Model
 # Proxmox accepts these characters in pool ids and tags; a group name is used as both.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 TAG_PATTERN = r"^[a-z0-9_][a-z0-9_.+-]*$"
+
+
+DebianPackage = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+.-]+$")]
+"""A Debian package name (Debian Policy 5.6.1): nothing a shell would read as syntax."""
 
 
 class CloneSource(Model):
@@ -94,13 +98,53 @@ class Profile(Model):
         return self
 
 
+# Host directories a student's home must never be: a bind mount of one of them hands the
+# student's container (and its root) a piece of the node's system.
+_SYSTEM_DIRS = (
+    "/etc",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/boot",
+    "/root",
+    "/run",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/var/lib",
+)
+
+
 class HomeMount(Model):
     """The student's NFS home, mounted on the node and bind-mounted into the container."""
 
-    host_path: str = Field(default="/mnt/nfs/home/{login}", pattern=r"^/\S*\{login\}\S*$")
-    """Path on the node; `{login}` is replaced."""
+    host_path: str = Field(
+        default="/mnt/nfs/home/{login}",
+        pattern=r"^/\S*\{login\}\S*$",
+    )
+    """Path on the node; `{login}` is replaced. No `.` or `..` segment, nothing under a system
+    directory (`/etc`, `/root`, `/var/lib`, ...)."""
     path: str = Field(default="/home/{login}", pattern=r"^/\S*/\{login\}$")
     """Path inside the container, ending in `/{login}` (the hook script reads the owner from it)."""
+
+    @field_validator("host_path", "path")
+    @classmethod
+    def _plain_path(cls, value: str) -> str:
+        segments = value.split("/")[1:]
+        if any(s in ("", ".", "..") for s in segments):
+            raise ValueError(
+                f"{value!r}: expected a plain absolute path, without empty, '.' or '..' segments"
+            )
+        return value
+
+    @field_validator("host_path")
+    @classmethod
+    def _not_a_system_directory(cls, value: str) -> str:
+        for top in _SYSTEM_DIRS:
+            if value == top or value.startswith(f"{top}/"):
+                raise ValueError(f"{value!r} is under {top}, a system directory of the node")
+        return value
 
 
 class IdRange(Model):
@@ -123,7 +167,18 @@ class StaticAddress(Model):
     address: IPv4Interface
     """Address with prefix, e.g. `10.28.5.40/24`."""
     gateway: IPv4Address
-    """Default gateway of the student container; must be on-link for `address`."""
+    """Default gateway of the student container; on-link: inside `address`'s network, and not
+    the address itself."""
+
+    @model_validator(mode="after")
+    def _gateway_on_link(self) -> Self:
+        if self.gateway not in self.address.network:
+            raise ValueError(
+                f"gateway {self.gateway} is outside {self.address.network}; expected an on-link gateway"
+            )
+        if self.gateway == self.address.ip:
+            raise ValueError(f"gateway {self.gateway} equals the address itself")
+        return self
 
 
 class FirstBoot(Model):
@@ -131,12 +186,17 @@ class FirstBoot(Model):
 
     snippets_datastore: str = "local"
     """Datastore with `snippets` content enabled, where the hook script is uploaded."""
-    packages: list[str] = Field(default_factory=list[str])
-    """Extra Debian packages installed on first boot."""
+    packages: list[DebianPackage] = Field(
+        default_factory=list[DebianPackage],
+    )
+    """Extra Debian packages installed on first boot (Debian package names: a-z, 0-9, `+`, `-`, `.`)."""
     realm: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+$")
     """Directory domain joined with `realm join` (sssd); none: no join."""
-    join_user: str = "pve-join"
-    """Directory account allowed to join machines."""
+    join_user: str = Field(
+        default="pve-join",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+    )
+    """Directory account allowed to join machines (letters, digits, `.`, `_`, `-`)."""
     join_password_file: str = Field(default="/root/.campus/realm-join.password", pattern=r"^/\S+$")
     """File on the node holding the join password (never in the script or the state)."""
 
@@ -163,8 +223,47 @@ class FleetConfig(Model):
     """Start them when the node boots."""
     pool_prefix: str = Field(default="students-", pattern=r"^[A-Za-z0-9_.-]*$")
     """Each group gets a Proxmox pool `<poolPrefix><group>`."""
-    mac_addresses: dict[str, str] = Field(default_factory=dict[str, str])
-    """Login to an explicit MAC address, for the rare login whose derived one collides."""
+    mac_addresses: dict[str, str] = Field(
+        default_factory=dict[str, str],
+    )
+    """Login (of the roster) to an explicit unicast MAC address `XX:XX:XX:XX:XX:XX`, for the rare
+    login whose derived one collides or a container that keeps an older address."""
     static_addresses: dict[str, StaticAddress] = Field(default_factory=dict[str, StaticAddress])
     """Login to fixed address; everyone else uses DHCP."""
     first_boot: FirstBoot = Field(default_factory=FirstBoot)
+
+    @field_validator("mac_addresses")
+    @classmethod
+    def _unicast_macs(cls, macs: dict[str, str]) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for login, mac in macs.items():
+            problem = mac_problem(mac)
+            if problem is not None:
+                raise ValueError(f"{login}: {problem}")
+            # Written as Proxmox shows it, so a lowercase copy of a derived address is seen as equal.
+            result[login] = mac.upper()
+        return result
+
+    @field_validator("mac_prefix")
+    @classmethod
+    def _unicast_prefix(cls, prefix: str) -> str:
+        if int(prefix[:2], 16) & 1:
+            raise ValueError(
+                f"{prefix}: the first byte is odd, a multicast address; expected a unicast prefix"
+            )
+        return prefix
+
+
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+
+
+def mac_problem(mac: str) -> str | None:
+    """Why `mac` cannot be a container's address, or None."""
+    if not _MAC.match(mac):
+        return f"{mac!r} is not a MAC address; expected six hex bytes such as BC:24:11:B3:C1:3D"
+    first = int(mac[:2], 16)
+    if first & 1:
+        return f"{mac} is a multicast address (odd first byte); expected a unicast address"
+    if mac.replace(":", "").strip("0") == "":
+        return f"{mac} is the null address; expected a unicast address"
+    return None

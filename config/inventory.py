@@ -10,6 +10,12 @@ from pathlib import Path
 from typing import Literal
 
 from config.allocations import Allocations, check, default_path, read
+from config.crosschecks import (
+    address_problems,
+    project_secret_problems,
+    vmid_range_problems,
+    workspace_problems,
+)
 from config.fleet import FleetConfig
 from config.lab import LabConfig, configured_vmids
 from config.paths import ROOT, resolve, shown
@@ -97,6 +103,13 @@ def _macs(students: list[Student], fleet: FleetConfig) -> tuple[dict[str, str], 
     for login in fleet.static_addresses:
         if login not in macs:
             problems.append(f"lab:fleet.staticAddresses.{login}: no such login in the roster")
+    for login in fleet.mac_addresses:
+        if login not in macs:
+            # A typo here is silent otherwise: the real login keeps a derived MAC, so a new DHCP lease.
+            problems.append(
+                f"lab:fleet.macAddresses.{login}: no such login in the roster; "
+                "expected the login of the student whose container keeps this address"
+            )
     return macs, problems
 
 
@@ -112,6 +125,10 @@ def load_lab_inventory(
     context = _project_context(lab)
     projects, found = load_projects(resolve(lab.projects_dir or projects_dir(stack)), context)
     problems += found
+    problems += address_problems(lab, projects)
+    problems += workspace_problems(lab, students, projects)
+    problems += project_secret_problems(lab, projects)
+    problems += vmid_range_problems(stack, lab, ROOT)
     if lab.ansible is None:
         problems += [
             f"lab:ansible: missing; {p.source} has an ansible section to run"
@@ -119,9 +136,10 @@ def load_lab_inventory(
             if p.spec.ansible is not None
         ]
     path = resolve(lab.vmid_allocations or default_path(stack))
-    allocations, found = read(path)
-    problems += found
+    allocations, found = read(path, stack)
     if require_vmids:
+        # `python -m config.vmids` reads the lock file itself: its problems are what it repairs.
+        problems += found
         problems += check(
             path,
             allocations,

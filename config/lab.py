@@ -1,6 +1,6 @@
 """`lab:*` keys: the teaching lab on Proxmox VE."""
 
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
@@ -9,8 +9,13 @@ from config.base import Model
 from config.fleet import FleetConfig
 from config.gns3 import Gns3Config
 from config.integrations import GuacamoleConfig, SelfServiceConfig, WindowsConfig
-from config.projects import ProjectBase
+from config.projects import PROJECT_NAME_PATTERN, ProjectBase
 from config.ssh import SshPublicKey
+
+ProjectName = Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)]
+"""A project file's stem."""
+ExtraVarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+"""An Ansible variable name."""
 
 # Proxmox refuses VMIDs below 100; above this the API rejects them too.
 VMID_MIN = 100
@@ -141,6 +146,13 @@ class LabConfig(Model):
     """Directory of the project files; default `config/projects/<stack>`."""
     project_bases: dict[str, ProjectBase] = Field(default_factory=dict[str, ProjectBase])
     """What project files' `base` names mean: a template archive or a template VMID."""
+    project_secrets: dict[ProjectName, dict[ExtraVarName, SecretStr]] = Field(
+        default_factory=dict[ProjectName, dict[ExtraVarName, SecretStr]]
+    )
+    """Secret. Project name (its file's stem) to extra-var name to value: the secrets a project's
+    Ansible run needs (passwords, tokens), which project files may not hold. Each reaches that
+    project's run as an extra-var, on the command's stdin like the other secrets. Set with
+    `pulumi config set --secret --path 'lab:projectSecrets.<project>.<name>' VALUE`."""
     self_service: SelfServiceConfig | None = None
     """Students start, stop and snapshot their own container from the Proxmox web UI (a realm, a
     role, one ACL per student); none: no self-service."""
@@ -165,6 +177,39 @@ class LabConfig(Model):
         if not self.proxmox.ssh.agent and self.proxmox_ssh_private_key is None:
             raise ValueError("lab:proxmoxSshPrivateKey is required unless lab:proxmox.ssh.agent is true")
         return self
+
+    @model_validator(mode="after")
+    def _root_for_node_features(self) -> Self:
+        # Refused here rather than by Proxmox halfway through `pulumi up`, with containers created
+        # and hook scripts missing. The provider cannot tell: it sends what it is given.
+        needs = self.node_features()
+        if not needs:
+            return self
+        why = (
+            f"{needs[0]} needs root@pam with lab:proxmoxPassword: Proxmox allows bind mounts, hook "
+            "scripts and a snippet's file mode to root@pam only, and never treats an API token as "
+            "root@pam, even root's own"
+        )
+        if self.proxmox_api_token is not None:
+            raise ValueError(f"lab:proxmoxApiToken is set, but {why}")
+        if self.proxmox.username != "root@pam":
+            raise ValueError(f"lab:proxmox.username is {self.proxmox.username!r}, but {why}")
+        return self
+
+    def node_features(self) -> list[str]:
+        """What in this stack needs root@pam (and SSH to the node), one phrase each naming its key."""
+        found: list[str] = []
+        if self.roster is not None or self.fleet is not None:
+            found.append(
+                "lab:roster (student containers: the home bind mount, the first-boot hook script "
+                "and its file mode 0700)"
+            )
+        if self.gns3 is not None and self.gns3.template.build is not None:
+            found.append(
+                "lab:gns3.template.build (the cloud image is imported as the template's disk with "
+                "`qm disk import` over SSH on the node)"
+            )
+        return found
 
     @field_validator("gns3")
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator
 
+from config import yamlfile
 from config.base import Model
 from config.errors import ConfigError
 
@@ -191,9 +192,9 @@ def load_price_table(region: str, *, stack: str, prices_dir: Path = PRICES_DIR) 
             [f"{label}: no price table for region {region}; known regions: {', '.join(known) or 'none'}"],
         )
     try:
-        doc: Any = yaml.safe_load(path.read_text())
+        doc: Any = yamlfile.parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(stack, [f"{label}: not valid YAML ({exc})"]) from None
+        raise ConfigError(stack, [f"{label}: {yamlfile.problem(exc)}"]) from None
     try:
         table = PriceTable.model_validate(doc)
     except ValidationError as exc:

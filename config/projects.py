@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any, Self, cast
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from config import yamlfile
 from config.base import Model
@@ -96,18 +104,86 @@ class Machine(FileModel):
         return self
 
 
+# Words that make an extra-var a secret: those go to `lab:projectSecrets` (encrypted), never in
+# a committed project file. Matched on the key's words (`db_password`, `apiKey`, `vault-token`).
+_SECRET_WORDS = re.compile(
+    r"(^|_)(password|passwd|passphrase|pass|pwd|secret|secrets|token|apikey|api_key|private_key|privatekey"
+    r"|credential|credentials|access_key|secret_key)(_|$)"
+)
+
+
+def secret_like(key: str) -> bool:
+    """Whether an extra-var's name says it holds a secret."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower()
+    return bool(_SECRET_WORDS.search(re.sub(r"[^a-z0-9]+", "_", words)))
+
+
+def _secret_keys(value: Any, path: str = "") -> list[str]:
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in cast(dict[Any, Any], value).items():
+            here = f"{path}.{key}" if path else str(key)
+            found += [here] if secret_like(str(key)) else _secret_keys(item, here)
+    elif isinstance(value, list):
+        for i, item in enumerate(cast(list[Any], value)):
+            found += _secret_keys(item, f"{path}[{i}]")
+    return found
+
+
 class AnsibleRun(FileModel):
     """The project's one Ansible run over its machines."""
 
     group: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    """Inventory group holding every machine of the project."""
+    """Inventory group holding every machine of the project; not `all` or `ungrouped`."""
     playbook: str = Field(min_length=1)
     """Playbook path relative to the repository root, or a bare file name looked up in
     `ansible/playbooks/projects/`."""
     tags: Annotated[list[str], BeforeValidator(_tag_list)] = Field(default_factory=list[str])
     """Ansible tags to run (a list, or one comma-separated string)."""
     extravars: dict[str, Any] = Field(default_factory=dict[str, Any])
-    """Passed as extra-vars, as is."""
+    """Passed as extra-vars, as is; no secret (a key such as `db_password` is refused)."""
+
+    @field_validator("group")
+    @classmethod
+    def _own_group(cls, group: str) -> str:
+        if group in ("all", "ungrouped"):
+            raise ValueError(
+                f"{group!r} is one of Ansible's implicit groups; expected a group name of the project's own"
+            )
+        return group
+
+    @field_validator("playbook")
+    @classmethod
+    def _yaml_playbook(cls, playbook: str) -> str:
+        if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.ya?ml$", playbook):
+            raise ValueError(
+                f"{playbook!r}: expected a playbook file ending in .yml or .yaml "
+                "(letters, digits, '_', '.', '-' and '/')"
+            )
+        return playbook
+
+    @field_validator("tags")
+    @classmethod
+    def _plain_tags(cls, tags: list[str]) -> list[str]:
+        for tag in tags:
+            if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", tag):
+                raise ValueError(
+                    f"tag {tag!r}: expected one tag per item (letters, digits, '_', '.', '-'); "
+                    'write `tags: [web, db]` or `tags: "web,db"`'
+                )
+        return tags
+
+    @field_validator("extravars")
+    @classmethod
+    def _no_secrets(cls, extravars: dict[str, Any]) -> dict[str, Any]:
+        found = _secret_keys(extravars)
+        if found:
+            raise ValueError(
+                f"{', '.join(found)}: looks like a secret, committed in plaintext here; set it with "
+                "`pulumi config set --secret --path 'lab:projectSecrets.<project>.<name>' ...` instead "
+                "(it reaches the run as an extra-var of that name)"
+            )
+        return extravars
 
 
 class Project(FileModel):
@@ -133,9 +209,20 @@ class ProjectBase(Model):
     """Node holding the template; default: the machine's node."""
     os_type: str = "debian"
     """Operating system Proxmox configures containers of this base for."""
+    guest_agent: bool = Field(
+        default=False,
+        description=(
+            "VM templates only: the template has qemu-guest-agent installed and enabled. Only then do "
+            "its VMs get Proxmox's agent option: with it on, the provider waits for the agent to answer "
+            "(up to its 15 min timeout) and fails when the template has none. Project VMs have static "
+            "addresses, so nothing needs the agent's IP report. Changing it updates the VM in place."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one(self) -> Self:
+        if self.guest_agent and self.template_vmid is None:
+            raise ValueError("guestAgent applies to a VM template (templateVmid), not to a volumeId archive")
         if (self.volume_id is None) == (self.template_vmid is None):
             raise ValueError("set exactly one of volumeId and templateVmid")
         return self
@@ -201,7 +288,7 @@ def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | Non
     try:
         doc: Any = yamlfile.parse(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        return None, [f"{where}: not valid YAML ({exc})"]
+        return None, [f"{where}: {yamlfile.problem(exc)}"]
     if not isinstance(doc, dict):
         return None, [f"{where}: expected a mapping with cluster, workspace, ct, vm and ansible"]
     try:
@@ -218,6 +305,8 @@ def load_project(path: Path, known: ProjectContext) -> tuple[LoadedProject | Non
                 msg = "unknown key"
             elif err["type"] == "missing":
                 msg = "missing; this key is required"
+            elif "extravars" in loc:
+                pass  # never echo the value: it may be the very secret the rule refuses
             else:
                 msg = f"{msg}, got {err.get('input')!r}"
             problems.append(f"{where}: {key or 'file'}: {msg}")

@@ -23,6 +23,23 @@ FIELDS = ("login", "name", "uid", "group", "profile")
 # Debian's user names (adduser's NAME_REGEX, with `.` and `_` that directories use).
 LOGIN_PATTERN = r"^[a-z_][a-z0-9_.-]{0,31}$"
 
+SYSTEM_LOGINS = frozenset(
+    {
+        # Debian's base-passwd: its users (/usr/share/base-passwd/passwd.master) and the names of
+        # its privileged groups (group.master), which no directory user should share...
+        *("root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp"),
+        *("proxy", "www-data", "backup", "list", "irc", "gnats", "_apt", "nobody", "nogroup"),
+        *("adm", "sudo", "staff", "users", "operator", "shadow", "utmp", "disk", "kmem", "tty"),
+        # ...the accounts the container's own packages create (systemd, ssh, sssd, dbus)...
+        *("systemd-network", "systemd-resolve", "systemd-timesync", "systemd-coredump"),
+        *("messagebus", "sshd", "polkitd", "sssd", "postfix", "ntp", "_chrony", "tss", "uuidd"),
+        # ...and the lab's own: the project runs' and the GNS3 server's default users.
+        *("admin", "ansible", "debian", "ubuntu", "pve-join"),
+    }
+)
+"""Logins refused in the roster: a directory user of that name would shadow (or be shadowed by)
+the container's own account of the same name, and `root` would get the student's home mounted."""
+
 
 class Student(Model):
     """One roster row."""
@@ -59,15 +76,28 @@ def _read_rows(path: Path) -> list[dict[str, Any]]:
         delimiter = max(",;\t", key=header_line.count)
         reader = csv.DictReader(lines, delimiter=delimiter)
         header = tuple(reader.fieldnames or ())
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            # csv.DictReader keeps the last of two equal columns: say so rather than judge the rows.
+            raise ValueError(
+                f"CSV header names column {', '.join(twice)} twice; expected each of {','.join(FIELDS)} once"
+            )
         if set(header) != set(FIELDS):
             raise ValueError(f"CSV header is {','.join(header)}; expected {','.join(FIELDS)}")
-        return [dict(row) for row in reader]
+        csv_rows: list[dict[str, Any]] = []
+        for raw in reader:
+            # DictReader files extra fields under the key None and fills missing ones with None.
+            row: dict[Any, Any] = dict(raw)
+            extra: list[Any] = row.pop(None, None) or []
+            count = len(header) + len(extra) - sum(1 for v in row.values() if v is None)
+            csv_rows.append(row if count == len(header) else {"login": row.get("login"), "_fields": count})
+        return csv_rows
     if path.suffix.lower() not in (".yaml", ".yml"):
         raise ValueError("expected a .yaml, .yml or .csv file")
     try:
         doc: Any = yamlfile.parse(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"not valid YAML ({exc})") from None
+        raise ValueError(yamlfile.problem(exc)) from None
     if not isinstance(doc, dict) or not isinstance(cast(dict[str, Any], doc).get("students"), list):
         raise ValueError("expected a mapping with a `students:` list")
     rows = cast(list[Any], cast(dict[str, Any], doc)["students"])
@@ -84,11 +114,18 @@ def load_roster(path: Path, fleet: FleetConfig) -> tuple[list[Student], list[str
     students: list[Student] = []
     problems: list[str] = []
     logins: dict[str, int] = {}
+    uids: dict[int, int] = {}
     hostnames: dict[str, str] = {}
     ids = fleet.directory_ids
     for number, row in enumerate(rows, start=1):
         login = str(row.get("login", "?"))
         at = f"{where}: row {number} (login {login!r})"
+        if "_fields" in row:
+            problems.append(
+                f"{at}: {row['_fields']} fields where the header has {len(FIELDS)}; "
+                "quote a value that contains the delimiter"
+            )
+            continue
         try:
             student = Student.model_validate(row)
         except ValidationError as exc:
@@ -107,6 +144,17 @@ def load_roster(path: Path, fleet: FleetConfig) -> tuple[list[Student], list[str
             problems.append(f"{at}: login: duplicate of row {logins[student.login]}; logins must be unique")
             continue
         logins[student.login] = number
+        if student.login in SYSTEM_LOGINS:
+            problems.append(
+                f"{at}: login: {student.login!r} is a system account of the containers; "
+                "expected a directory user's own login"
+            )
+        if student.uid in uids:
+            problems.append(
+                f"{at}: uid: {student.uid} is also the uid of row {uids[student.uid]}; uids must be unique "
+                "(one owner per home directory)"
+            )
+        uids.setdefault(student.uid, number)
         if not ids.start <= student.uid <= ids.end:
             problems.append(
                 f"{at}: uid: {student.uid} is outside the mapped directory range "

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import yaml
 
+from config import yamlfile
 from config.errors import ConfigError
 
 SECRET_PLACEHOLDER = "offline-plan-secret-placeholder"
@@ -60,7 +61,7 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
     project_file = root / "Pulumi.yaml"
     stack_file = root / f"Pulumi.{stack}.yaml"
     try:
-        project_doc = yaml.safe_load(project_file.read_text())
+        project_doc = yamlfile.parse(project_file.read_text(encoding="utf-8"))
         project = str(project_doc["name"])
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         raise ConfigError(stack, [f"{project_file.name}: cannot read the project name ({exc})"]) from None
@@ -68,9 +69,9 @@ def read_stack_file(root: Path, stack: str) -> StackFile:
         known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
         raise ConfigError(stack, [f"{stack_file.name}: no such stack file; known stacks: {', '.join(known)}"])
     try:
-        doc: Any = yaml.safe_load(stack_file.read_text()) or {}
+        doc: Any = yamlfile.parse(stack_file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(stack, [f"{stack_file.name}: not valid YAML ({exc})"]) from None
+        raise ConfigError(stack, [f"{stack_file.name}: {yamlfile.problem(exc)}"]) from None
     if not isinstance(doc, dict) or not isinstance(cast(dict[str, Any], doc).get("config", {}), dict):
         raise ConfigError(stack, [f"{stack_file.name}: expected a mapping with a `config:` mapping"])
     raw = cast(dict[str, Any], cast(dict[str, Any], doc).get("config") or {})

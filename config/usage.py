@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import Field, ValidationError
 
+from config import yamlfile
 from config.base import Model
 from config.errors import ConfigError
 
@@ -152,9 +153,9 @@ def load_usage(stack: str, *, usage_dir: Path = USAGE_DIR) -> Usage:
     if not path.is_file():
         return Usage()
     try:
-        doc: Any = yaml.safe_load(path.read_text()) or {}
+        doc: Any = yamlfile.parse(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(stack, [f"{label}: not valid YAML ({exc})"]) from None
+        raise ConfigError(stack, [f"{label}: {yamlfile.problem(exc)}"]) from None
     try:
         return Usage.model_validate(doc)
     except ValidationError as exc:

@@ -453,7 +453,14 @@ def helm_volumes_gb(values: Mapping[str, Any], chart: str = "") -> float:
             if not child:
                 continue
             if _VOLUME_KEYS.match(key) and child.get("enabled", True) is not False:
-                size = quantity_gb(child.get("size"))
+                given = child.get("size")
+                size = quantity_gb(given)
+                if given is not None and size is None:
+                    # Skipping it would price the release as if it had no volume at all.
+                    raise CostError(
+                        f"{chart or 'helm release'}: {key}.size {given!r} is not a storage quantity "
+                        "(such as 10Gi); the volume cannot be priced"
+                    )
                 if size:
                     yield size * replicas
             yield from walk(child, _replicas(child) if any(k in child for k in _REPLICA_KEYS) else replicas)
@@ -566,6 +573,12 @@ FREE_TYPES: frozenset[str] = frozenset(
         "aws:sqs/queuePolicy:QueuePolicy",
         "aws:cloudwatch/eventRule:EventRule",
         "aws:cloudwatch/eventTarget:EventTarget",
+        # Budget alerts to Slack: a few SNS publishes a month stay inside SNS's
+        # always-free tier (1 million publishes, notifications to Chatbot
+        # included), and AWS Chatbot itself has no charge.
+        "aws:sns/topic:Topic",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration",
     }
 )
 """AWS types that cost nothing by themselves, or whose cost another rule carries."""

@@ -13,6 +13,7 @@ from config import ConfigError
 from cost.account import check_account, ledger_others
 from cost.estimate import CostError, estimate
 from cost.model import Item
+from cost.outside_aws import outside_aws, outside_lines
 from cost.render import cost_document, cost_table
 from cost.settings import load_cost_settings
 from offline.harness import ROOT, PlanResult
@@ -66,10 +67,14 @@ def cost_report(
         return INVALID
     print()
     print(cost_table(est, settings))
+    outside = outside_aws(items, settings.usage)
+    for line in outside_lines(outside, currency=settings.cost.currency, rate=settings.cost.exchange_rate):
+        print(line)
     if account is not None:
         print(f"\n{account.message().splitlines()[0]}")
     if json_file is not None:
         doc = cost_document(est, settings)
+        doc["outsideAws"] = [o.as_json() for o in outside]
         if account is not None:
             doc["account"] = {
                 "id": account.account,

@@ -125,7 +125,8 @@ def markdown(stacks: Sequence[str], root: Path = ROOT, *, dedicated: bool = True
         lines += [
             f"| `{r.resource}` | {r.component} | {r.quantity:,.2f} {r.unit} | {r.unit_price_usd:.4f} "
             f"| {r.monthly_usd:,.2f} |"
-            for r in est.rows
+            # In a fixed order: resources register concurrently, so the plan's order varies per run.
+            for r in sorted(est.rows, key=lambda r: (r.resource, r.component))
         ] or ["| (no paid resource) | | | | 0.00 |"]
     return "\n".join(lines)
 

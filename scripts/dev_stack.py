@@ -22,7 +22,7 @@ from pathlib import Path
 from string import Template
 from typing import Any, cast
 
-import yaml
+from config import yamlfile
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = "Pulumi.dev.yaml.template"
@@ -59,7 +59,7 @@ def _used_blocks(root: Path, own: Path) -> set[int]:
     for path in root.glob("Pulumi.*.yaml"):
         if path == own:
             continue
-        doc: Any = yaml.safe_load(path.read_text()) or {}
+        doc: Any = yamlfile.parse(path.read_text(encoding="utf-8")) or {}
         config = (
             cast(dict[str, Any], cast(dict[str, Any], doc).get("config") or {})
             if isinstance(doc, dict)

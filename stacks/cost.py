@@ -2,6 +2,7 @@
 
 from components.aws.budget import Budget, BudgetArgs
 from config import StackConfig
+from stacks.monitoring import budget_slack_alerts
 from stacks.providers import aws_provider
 
 ACCOUNT_ALERTS = ((50.0, "ACTUAL"), (80.0, "ACTUAL"), (100.0, "ACTUAL"), (100.0, "FORECASTED"))
@@ -17,12 +18,16 @@ def build_cost(cfg: StackConfig) -> list[Budget]:
     if cfg.cloud is None or cfg.cost is None:
         return []
     cost = cfg.cost
+    owner = cost.account is not None and cost.account.owner
+    if not owner and cost.monthly_budget_usd is None:
+        return []
+    provider = aws_provider(f"{cfg.stack}-aws-budgets", cfg.cloud, project=cfg.project, stack=cfg.stack)
+    slack = budget_slack_alerts(cfg, provider)
+    topics = [slack.topic_arn] if slack is not None else []
     made: list[Budget] = []
-    provider = None
-    if cost.account is not None and cost.account.owner:
+    if owner:
         limit = cost.account_budget_usd
         assert limit is not None
-        provider = aws_provider(f"{cfg.stack}-aws-budgets", cfg.cloud, project=cfg.project, stack=cfg.stack)
         made.append(
             Budget(
                 "account-budget",
@@ -30,6 +35,7 @@ def build_cost(cfg: StackConfig) -> list[Budget]:
                     stack=cfg.project,
                     limit_usd=round(limit, 2),
                     alert_emails=cost.alert_emails,
+                    alert_topic_arns=topics,
                     provider=provider,
                     account=True,
                     notifications=ACCOUNT_ALERTS,
@@ -37,9 +43,6 @@ def build_cost(cfg: StackConfig) -> list[Budget]:
             )
         )
     if cost.monthly_budget_usd is not None:
-        provider = provider or aws_provider(
-            f"{cfg.stack}-aws-budgets", cfg.cloud, project=cfg.project, stack=cfg.stack
-        )
         made.append(
             Budget(
                 f"{cfg.stack}-budget",
@@ -47,6 +50,7 @@ def build_cost(cfg: StackConfig) -> list[Budget]:
                     stack=cfg.stack,
                     limit_usd=round(cost.monthly_budget_usd, 2),
                     alert_emails=cost.alert_emails,
+                    alert_topic_arns=topics,
                     provider=provider,
                 ),
             )

@@ -248,6 +248,10 @@ def build_fleet_and_projects(
                 lanes=lanes,
                 protect=cfg.is_prod,
                 ansible=ansible,
+                secrets={
+                    var: pulumi.Output.secret(value.get_secret_value())
+                    for var, value in lab.project_secrets.get(env.name, {}).items()
+                },
             ),
             opts=pulumi.ResourceOptions(providers=[commands] if commands is not None else None),
         )

@@ -4,17 +4,25 @@ import pulumi
 
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import CertManager, CertManagerArgs, issuer_name
-from components.kubernetes.datadog import Datadog, DatadogArgs
+from components.kubernetes.datadog import (
+    Datadog,
+    DatadogArgs,
+    postgres_check_annotations,
+    traefik_check_annotations,
+)
 from components.kubernetes.external_dns import ExternalDns, ExternalDnsArgs
 from components.kubernetes.ingress import IngressController, IngressControllerArgs
 from components.kubernetes.pg_dump import SERVICE_ACCOUNT as DUMP_SERVICE_ACCOUNT
 from components.kubernetes.pg_dump import PostgresDump, PostgresDumpArgs
+from components.kubernetes.postgresql_ha import CREDENTIALS_SECRET as PG_CREDENTIALS
+from components.kubernetes.postgresql_ha import NAMESPACE as PG_NAMESPACE
 from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
 from components.kubernetes.velero import DUMP_PREFIX, TenantSchedule, Velero, VeleroArgs, dump_statements
 from components.kubernetes.workload_role import workload_role
 from config import StackConfig, charts
 from config.platform import PlatformConfig
 from stacks.cloud import CloudParts
+from stacks.monitoring import build_monitoring
 
 
 def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts) -> None:
@@ -67,6 +75,7 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             k8s_provider=cloud.k8s_provider,
             workloads_ready=cloud.workloads_ready,
             values=platform.values_for("traefik"),
+            pod_annotations=traefik_check_annotations(cfg.stack) if platform.datadog.enabled else {},
         ),
     )
     issuer = cert_manager.issuers[platform.acme_issuer]
@@ -106,7 +115,14 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             workloads_ready=cloud.workloads_ready,
             storage_ready=[cloud.storage_ready],
             values=platform.values_for("postgresql-ha"),
-            namespace="postgresql",
+            namespace=PG_NAMESPACE,
+            pod_annotations=(
+                postgres_check_annotations(
+                    cfg.stack, namespace=PG_NAMESPACE, secret=PG_CREDENTIALS, key="password"
+                )
+                if platform.datadog.enabled
+                else {}
+            ),
             protect=cfg.is_prod,
         ),
     )
@@ -154,12 +170,16 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
                 k8s_provider=cloud.k8s_provider,
                 workloads_ready=cloud.workloads_ready,
                 values=platform.values_for("datadog"),
+                http_checks=[f"https://{label}.{cloud.domain}/" for label in platform.hosts],
+                readable_secrets={PG_NAMESPACE: [PG_CREDENTIALS]},
+                secrets_ready=[database.credentials],
             ),
         )
+        build_monitoring(cfg, cfg.cloud, platform)
     dump_role, dump_policy = workload_role(
         velero,
         f"{cfg.stack}-pg-dump",
-        namespace="postgresql",
+        namespace=PG_NAMESPACE,
         service_account=DUMP_SERVICE_ACCOUNT,
         oidc_provider_arn=cloud.oidc_provider_arn,
         oidc_issuer_url=cloud.oidc_issuer_url,

@@ -9,6 +9,7 @@ redirect a stack.
 import pulumi
 import pulumi_aws as aws
 import pulumi_command as command
+import pulumi_datadog as datadog
 import pulumi_proxmoxve as proxmoxve
 
 from config.cloud import CloudConfig
@@ -56,3 +57,17 @@ def aws_provider(name: str, cloud: CloudConfig, *, project: str, stack: str) -> 
 def command_provider(name: str) -> command.Provider:
     """The provider of the Ansible runs' commands: nothing to configure, explicit all the same."""
     return command.Provider(name)
+
+
+def datadog_provider(name: str, *, site: str, api_key: str, app_key: str) -> datadog.Provider:
+    """The Datadog provider for the stack's site (`datadoghq.eu` -> `https://api.datadoghq.eu/`).
+
+    Both keys arrive as Pulumi secrets and stay secret in the state (the SDK
+    also lists them in the provider's additional secret outputs).
+    """
+    return datadog.Provider(
+        name,
+        api_url=f"https://api.{site}/",
+        api_key=pulumi.Output.secret(api_key),
+        app_key=pulumi.Output.secret(app_key),
+    )

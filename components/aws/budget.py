@@ -27,6 +27,8 @@ class BudgetArgs:
     """Watch the whole account (every stack, and whatever else runs in it) instead of one stack's tag."""
     notifications: Sequence[tuple[float, str]] = ()
     """(percentage, ACTUAL or FORECASTED) pairs; when given, they replace `thresholds`."""
+    alert_topic_arns: Sequence[pulumi.Input[str]] = ()
+    """SNS topics that also receive every notification (Slack through AWS Chatbot). Default ()."""
 
 
 class Budget(pulumi.ComponentResource):
@@ -57,6 +59,9 @@ class Budget(pulumi.ComponentResource):
                 args.notifications or [(t, k) for t in args.thresholds for k in ("ACTUAL", "FORECASTED")]
             )
         ]
+        if args.alert_topic_arns:
+            for notification in notifications:
+                notification["subscriber_sns_topic_arns"] = list(args.alert_topic_arns)
         budget = aws.budgets.Budget(
             f"{name}-monthly",
             name=f"{args.stack}-account-monthly-cost" if args.account else f"{args.stack}-monthly-cost",

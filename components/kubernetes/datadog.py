@@ -1,11 +1,13 @@
 """The Datadog agent and cluster agent, the API key from a Pulumi secret."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+import yaml
 
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin
@@ -39,6 +41,95 @@ class DatadogArgs:
     workloads_ready: Sequence[pulumi.Resource] = ()
     """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
     the namespace depends on it. Default () (a cluster already running)."""
+    http_checks: Sequence[str] = ()
+    """Addresses probed from inside the cluster by Datadog's HTTP check (availability and
+    certificate expiry of the application's hosts). Default ()."""
+    readable_secrets: Mapping[str, Sequence[str]] = field(default_factory=dict[str, Sequence[str]])
+    """Secrets the agents may read, by namespace, for `ENC[k8s_secret@...]` handles in check
+    configurations (e.g. the database password). Only these: the chart's default would let the
+    agents read every Secret of the cluster. Default {} (no secret backend)."""
+    secrets_ready: Sequence[pulumi.Resource] = ()
+    """The Secrets of `readable_secrets`: the release waits for them. Default ()."""
+
+
+def http_check_config(urls: Sequence[str], env: str, *, cluster_check: bool) -> str:
+    """`http_check.yaml` probing each address: can it connect, how long, days left on its certificate.
+
+    4xx counts as reachable (the ingress answered; `/` of an API may well be a
+    404); 5xx and timeouts do not. As a cluster check the cluster agent runs it
+    once for the cluster instead of once per node.
+    """
+    config: dict[str, Any] = {
+        "init_config": {},
+        "instances": [
+            {
+                "name": url,
+                "url": url,
+                "timeout": 10,
+                "http_response_status_code": "[1-4]\\d\\d",
+                "check_certificate_expiration": True,
+                "tags": [f"env:{env}"],
+            }
+            for url in urls
+        ],
+    }
+    if cluster_check:
+        config["cluster_check"] = True
+    return yaml.safe_dump(config, sort_keys=False)
+
+
+def traefik_check_annotations(
+    env: str, *, container: str = "traefik", metrics_port: int = 9100
+) -> dict[str, str]:
+    """Autodiscovery annotations running Datadog's `traefik_mesh` check on Traefik's Prometheus metrics.
+
+    The check also reads Traefik proxy metrics (integrations-core
+    traefik_mesh/datadog_checks/traefik_mesh/metrics.py maps
+    `traefik_entrypoint_*`). Histogram buckets become a distribution, so p95
+    latency can be queried; `.count`/`.sum` are kept with it.
+    """
+    checks: dict[str, Any] = {
+        "traefik_mesh": {
+            "init_config": {},
+            "instances": [
+                {
+                    "openmetrics_endpoint": f"http://%%host%%:{metrics_port}/metrics",
+                    "histogram_buckets_as_distributions": True,
+                    "collect_counters_with_distributions": True,
+                    "tags": [f"env:{env}"],
+                }
+            ],
+        }
+    }
+    return {f"ad.datadoghq.com/{container}.checks": json.dumps(checks, sort_keys=True)}
+
+
+def postgres_check_annotations(
+    env: str, *, namespace: str, secret: str, key: str, container: str = "postgresql"
+) -> dict[str, str]:
+    """Autodiscovery annotations running Datadog's Postgres check on each PostgreSQL pod.
+
+    The check reports `postgresql.replication_delay` from a standby. The password
+    is an `ENC[k8s_secret@<namespace>/<secret>/<key>]` handle the agent resolves
+    through its secret backend (`readable_secrets`): it never appears in an
+    annotation, a value or the state.
+    """
+    checks: dict[str, Any] = {
+        "postgres": {
+            "init_config": {},
+            "instances": [
+                {
+                    "host": "%%host%%",
+                    "port": 5432,
+                    "username": "postgres",
+                    "password": f"ENC[k8s_secret@{namespace}/{secret}/{key}]",
+                    "dbname": "postgres",
+                    "tags": [f"env:{env}"],
+                }
+            ],
+        }
+    }
+    return {f"ad.datadoghq.com/{container}.checks": json.dumps(checks, sort_keys=True)}
 
 
 class Datadog(pulumi.ComponentResource):
@@ -68,6 +159,27 @@ class Datadog(pulumi.ComponentResource):
             },
             "clusterAgent": {"enabled": args.cluster_agent},
         }
+        if args.readable_secrets:
+            computed["datadog"]["secretBackend"] = {
+                # The agent image's helper reads `ENC[k8s_secret@ns/name/key]` through the API.
+                "command": "/readsecret_multiple_providers.sh",
+                "enableGlobalPermissions": False,
+                "roles": [
+                    {"namespace": ns_name, "secrets": list(names)}
+                    for ns_name, names in sorted(args.readable_secrets.items())
+                ],
+            }
+        if args.http_checks:
+            conf = {
+                "http_check.yaml": http_check_config(
+                    args.http_checks, args.env, cluster_check=args.cluster_agent
+                )
+            }
+            if args.cluster_agent:
+                computed["datadog"]["clusterChecks"] = {"enabled": True}
+                computed["clusterAgent"]["confd"] = conf
+            else:
+                computed["datadog"]["confd"] = conf
         self.release = helm_release(
             self,
             name,
@@ -77,6 +189,6 @@ class Datadog(pulumi.ComponentResource):
             values=args.values,
             computed=computed,
             provider=args.k8s_provider,
-            depends_on=[secret],
+            depends_on=[secret, *args.secrets_ready],
         )
         self.register_outputs({"release": self.release.name})

@@ -40,6 +40,8 @@ class IngressControllerArgs:
     workloads_ready: Sequence[pulumi.Resource] = ()
     """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
     the namespace depends on it. Default () (a cluster already running)."""
+    pod_annotations: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Annotations on Traefik's pods, e.g. the Datadog check reading its metrics. Default {}."""
 
 
 class IngressController(pulumi.ComponentResource):
@@ -79,6 +81,8 @@ class IngressController(pulumi.ComponentResource):
                 )
             ],
         }
+        if args.pod_annotations:
+            computed["deployment"] = {"podAnnotations": dict(args.pod_annotations)}
         self.release = helm_release(
             self,
             name,

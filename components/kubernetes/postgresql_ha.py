@@ -15,6 +15,11 @@ import pulumi_kubernetes as k8s
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin, ImagePin
 
+CREDENTIALS_SECRET = "postgresql-credentials"
+"""Secret with the `postgres` user's password under `password` (and repmgr's)."""
+NAMESPACE = "postgresql"
+"""Default namespace of the release."""
+
 
 @dataclass(frozen=True)
 class PostgresqlHaArgs:
@@ -50,7 +55,7 @@ class PostgresqlHaArgs:
     """OCI reference replacing the pinned chart's registry (a mirror). Default None."""
     values: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """Environment values (config/values/postgresql-ha/<stack>.yaml); computed values win. Default {}."""
-    namespace: str = "postgresql"
+    namespace: str = NAMESPACE
     """Namespace of the release. Default `postgresql`."""
     create_namespace: bool = True
     """Create the namespace (False: a tenant's namespace, made by the host). Default True."""
@@ -59,6 +64,8 @@ class PostgresqlHaArgs:
     workloads_ready: Sequence[pulumi.Resource] = ()
     """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
     the namespace depends on it. Default () (a cluster already running)."""
+    pod_annotations: Mapping[str, str] = field(default_factory=dict[str, str])
+    """Annotations on the PostgreSQL pods, e.g. the Datadog check reading replication delay. Default {}."""
 
 
 class PostgresqlHa(pulumi.ComponentResource):
@@ -72,6 +79,8 @@ class PostgresqlHa(pulumi.ComponentResource):
     """Namespace of the release."""
     credentials_secret: pulumi.Output[str]
     """Secret with the `postgres` user's password (key `password`)."""
+    credentials: k8s.core.v1.Secret
+    """The Secret holding the `postgres` password (`CREDENTIALS_SECRET`)."""
 
     def __init__(self, name: str, args: PostgresqlHaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:PostgresqlHa", name, None, opts)
@@ -89,7 +98,7 @@ class PostgresqlHa(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         db_secret = k8s.core.v1.Secret(
             f"{name}-postgresql-credentials",
-            metadata={"name": "postgresql-credentials", "namespace": ns_name},
+            metadata={"name": CREDENTIALS_SECRET, "namespace": ns_name},
             type="Opaque",
             string_data={
                 "password": pulumi.Output.secret(args.postgres_password),
@@ -98,6 +107,7 @@ class PostgresqlHa(pulumi.ComponentResource):
             },
             opts=child,
         )
+        self.credentials = db_secret
         pgpool_secret = k8s.core.v1.Secret(
             f"{name}-pgpool-credentials",
             metadata={"name": "pgpool-credentials", "namespace": ns_name},
@@ -143,6 +153,8 @@ class PostgresqlHa(pulumi.ComponentResource):
             "metrics": {"enabled": False},
             "volumePermissions": {"enabled": False},
         }
+        if args.pod_annotations:
+            computed["postgresql"]["podAnnotations"] = dict(args.pod_annotations)
         self.release = helm_release(
             self,
             name,

@@ -1,4 +1,10 @@
-"""The student containers' hook script: the committed template with its settings filled in."""
+"""The student containers' first boot: the host hook (rendered) and the in-container script.
+
+Two snippets: `student-firstboot.sh` runs inside the container and is uploaded as it is committed
+(the exact file `make converge` proves against a real Samba AD domain); `student-hook.sh` runs on
+the node, with its settings block filled in, and pushes the first one into the container on
+every start.
+"""
 
 import hashlib
 import re
@@ -6,16 +12,20 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-TEMPLATE = Path(__file__).resolve().parent / "scripts" / "student-hook.sh"
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+TEMPLATE = SCRIPTS / "student-hook.sh"
+FIRSTBOOT = SCRIPTS / "student-firstboot.sh"
 _SETTINGS = re.compile(r"(# --- settings \(rendered[^\n]*\n)(.*?)(# --- end of settings ---)", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class HookSettings:
-    """What the hook does on first boot."""
+    """What the first boot does, as the host hook passes it on."""
 
+    firstboot_volume: str = "local:snippets/campus-student-firstboot.sh"
+    """Volume id of the uploaded first-boot script (`firstboot_volume()`)."""
     packages: tuple[str, ...] = ()
-    """Extra Debian packages; `isc-dhcp-client` (for the DUID renewal) is always added."""
+    """Extra Debian packages, besides what the first boot always installs."""
     realm: str | None = None
     """Directory domain to join; None: no join, no login restriction."""
     join_user: str = "pve-join"
@@ -24,12 +34,22 @@ class HookSettings:
     """Root-only file on the node holding the join password."""
 
 
+def firstboot_script() -> str:
+    """The in-container first-boot script, byte for byte as committed."""
+    return FIRSTBOOT.read_text(encoding="utf-8")
+
+
+def firstboot_volume(datastore: str, script: str) -> str:
+    """Volume id the first-boot script gets once uploaded to `datastore`."""
+    return f"{datastore}:snippets/{file_name(script, 'campus-student-firstboot')}"
+
+
 def render(settings: HookSettings) -> str:
-    """The script with its settings block replaced by these settings."""
-    packages = ["isc-dhcp-client", *(p for p in settings.packages if p != "isc-dhcp-client")]
+    """The host hook with its settings block replaced by these settings."""
     block = "\n".join(
         [
-            f"PACKAGES=({' '.join(shlex.quote(p) for p in packages)})",
+            f"FIRSTBOOT_VOLUME={shlex.quote(settings.firstboot_volume)}",
+            f"PACKAGES=({' '.join(shlex.quote(p) for p in settings.packages)})",
             f"REALM={shlex.quote(settings.realm or '')}",
             f"JOIN_USER={shlex.quote(settings.join_user)}",
             f"JOIN_PASSWORD_FILE={shlex.quote(settings.join_password_file)}",
@@ -43,6 +63,6 @@ def render(settings: HookSettings) -> str:
     return rendered
 
 
-def file_name(script: str) -> str:
+def file_name(script: str, stem: str = "campus-student-hook") -> str:
     """Snippet file name carrying the content's hash, so a change uploads a new file."""
-    return f"campus-student-hook-{hashlib.sha256(script.encode()).hexdigest()[:10]}.sh"
+    return f"{stem}-{hashlib.sha256(script.encode()).hexdigest()[:10]}.sh"

@@ -5,7 +5,8 @@ SSH keys, in the project's workspace pool. Clones of a template share the
 stack's clone lanes with the student fleet.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +54,10 @@ class ProjectArgs:
     """Protect the machines (prod); default False."""
     ansible: ProjectAnsibleArgs | None = None
     """Run the project file's `ansible` section, once over all its machines; default None: never run it."""
+    secrets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict[str, pulumi.Input[str]])
+    """Secret. Extra-vars the run receives besides the file's `extravars` (`lab:projectSecrets`); they
+    travel on the run's stdin, never in the inventory, a command line or the state in plaintext;
+    default none."""
 
 
 class Project(pulumi.ComponentResource):
@@ -135,7 +140,8 @@ def _playbook(name: str, args: ProjectArgs, parent: Project) -> AnsiblePlaybook:
             mode=settings.mode,
             provisioner=settings.provisioner,
             tags=tuple(run.tags),
-            extra_vars=dict(run.extravars),
+            # Each secret stays a secret Output: the run's extra-vars file is then secret as a whole.
+            extra_vars={**run.extravars, **{k: pulumi.Output.secret(v) for k, v in args.secrets.items()}},
             source_dir=settings.source_dir,
         ),
         opts=pulumi.ResourceOptions(parent=parent),
@@ -227,7 +233,9 @@ def _vm(
         tags=tags,
         pool_id=pool_id,
         clone=clone,
-        agent={"enabled": True},
+        # On only when the template has the agent: otherwise the provider waits for one that never
+        # answers (nothing installs it: project VMs get no cloud-init user data).
+        agent={"enabled": base.guest_agent},
         cpu={"cores": spec.cores, "type": "host"},
         memory={"dedicated": spec.memory},
         disks=[{"interface": "scsi0", "datastore_id": spec.storage, "size": spec.rootfs}],

@@ -1,7 +1,7 @@
 """`campus:proxmox:StudentFleet`: one LXC container per student of a roster.
 
 Per student the fleet declares exactly one resource, the container. Shared by
-the fleet: one hook-script snippet, one Proxmox pool per group, and one
+the fleet: the hook-script and first-boot snippets, one Proxmox pool per group, and one
 template download per profile built from a downloaded archive.
 """
 
@@ -13,7 +13,7 @@ import pulumi
 import pulumi_proxmoxve as proxmoxve
 
 from components.proxmox.clone_lanes import CloneLanes
-from components.proxmox.hook_script import HookSettings, file_name, render
+from components.proxmox.hook_script import HookSettings, file_name, firstboot_script, firstboot_volume, render
 from config.fleet import FleetConfig, Profile
 from config.inventory import StudentMachine
 
@@ -68,8 +68,19 @@ class StudentFleet(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, provider=args.provider)
 
         boot = fleet.first_boot
+        # The in-container script, uploaded unchanged; the hook pushes it into each container.
+        inner = firstboot_script()
+        firstboot = proxmoxve.FileLegacy(
+            f"{name}-firstboot",
+            node_name=fleet.node,
+            datastore_id=boot.snippets_datastore,
+            content_type="snippets",
+            source_raw={"data": inner, "file_name": file_name(inner, "campus-student-firstboot")},
+            opts=child,
+        )
         script = render(
             HookSettings(
+                firstboot_volume=firstboot_volume(boot.snippets_datastore, inner),
                 packages=tuple(boot.packages),
                 realm=boot.realm,
                 join_user=boot.join_user,
@@ -83,7 +94,8 @@ class StudentFleet(pulumi.ComponentResource):
             content_type="snippets",
             file_mode="0700",
             source_raw={"data": script, "file_name": file_name(script)},
-            opts=child,
+            # The hook names the first-boot snippet: it must be on the node first.
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[firstboot])),
         )
         self.hook_script_id = hook.id
 

@@ -12,7 +12,7 @@ from typing import Any, cast
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockCallArgs, MockResourceArgs, Mocks
 
-from offline.mocks import aws, budgets, kubernetes, proxmox
+from offline.mocks import aws, budgets, datadog, kubernetes, proxmox
 from offline.mocks.registry import CALLS, RESOURCES, Context, stable_hex
 
 __all__ = ["STACK_REFERENCE", "PlanMocks", "stable_hex"]
@@ -20,7 +20,7 @@ __all__ = ["STACK_REFERENCE", "PlanMocks", "stable_hex"]
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 """Type token of `pulumi.StackReference` (read, not created, by the engine)."""
 
-_MODULES = (aws, budgets, kubernetes, proxmox)  # imported for their registrations
+_MODULES = (aws, budgets, datadog, kubernetes, proxmox)  # imported for their registrations
 
 
 class PlanMocks(Mocks):

@@ -50,3 +50,25 @@ def test_every_module_is_fully_qualified() -> None:
         for task in tasks(role):
             modules = set(task) - keywords
             assert len(modules) == 1 and next(iter(modules)).count(".") == 2, (role, task["name"])
+
+
+def test_python3_debian_is_installed_before_deb822_repository() -> None:
+    steps = tasks("docker")
+    repo = next(i for i, t in enumerate(steps) if "ansible.builtin.deb822_repository" in t)
+    apt: list[tuple[int, dict[str, Any]]] = [
+        (i, t["ansible.builtin.apt"]) for i, t in enumerate(steps) if "ansible.builtin.apt" in t
+    ]
+    installs = [i for i, module in apt if "python3-debian" in module.get("name", [])]
+    assert installs and installs[0] < repo
+
+
+def test_gns3_follows_remote_install_for_groups_and_iou() -> None:
+    defaults = load(ANSIBLE / "roles" / "gns3_server" / "defaults" / "main.yml")
+    assert set(defaults["gns3_server_groups"]) >= {"ubridge", "kvm", "docker"}
+    steps = tasks("gns3_server")
+    account = next(t for t in steps if "ansible.builtin.user" in t)["ansible.builtin.user"]
+    assert account["groups"] == "{{ gns3_server_groups }}" and account["append"] is True
+    copies: list[dict[str, Any]] = [t for t in steps if "ansible.builtin.copy" in t]
+    hostid = next(t for t in copies if t["ansible.builtin.copy"]["dest"] == "/etc/hostid")
+    assert hostid["when"] == "gns3_server_enable_i386"
+    assert (ANSIBLE / "roles" / "gns3_server" / "files" / "hostid").read_bytes() == b"\0\0\0\0"

@@ -158,3 +158,24 @@ def test_configured_vmids_are_reserved_by_the_command_when_free() -> None:
     assert updated.reserved == {"gns3vm": 101}
     assert updated.students == {"a": 100, "b": 102}
     assert changes == ["reserved 101 for gns3vm", "allocated 102 to b"]
+
+
+def test_repair_keeps_the_base_entries_and_moves_the_colliding_ones() -> None:
+    from config.allocations import entries, repair  # noqa: PLC0415
+
+    base = Allocations(students={"a": 100, "b": 101}, reserved={"gns3vm": 105})
+    merged = (
+        "students:\n  a: 101\n  b: 100\n  c: 102\n  c: 103\n"  # swapped by hand; c twice (two branches)
+        "projects:\n  p/web: 102\n"  # a project machine that took c's id
+        "reserved:\n  gns3vm: 105\n"
+    )
+    repaired, changes = repair(entries(merged), base, RANGE)
+    assert repaired.students == {"a": 100, "b": 101, "c": 102}
+    assert repaired.projects == {"p/web": 106}
+    assert repaired.reserved == {"gns3vm": 105}
+    assert changes == [
+        "kept students.a at 100 (dropped 101)",
+        "kept students.b at 101 (dropped 100)",
+        "kept students.c at 102 (dropped 103)",
+        "moved projects.p/web from 102 to 106",
+    ]

@@ -33,6 +33,7 @@ def test_no_cost_key_means_no_cost_part() -> None:
         "cost:exchangeRateSource",
         "cost:account",
         "cost:alertEmails",
+        "cost:slack",
     )
     assert load(unset=keys).cost is None
 

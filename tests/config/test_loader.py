@@ -1,5 +1,6 @@
 """Every class of bad configuration stops with one clear message, before any resource."""
 
+import json
 from typing import Any
 
 import pulumi
@@ -215,3 +216,38 @@ def test_unknown_namespace_is_refused_but_provider_namespaces_are_left_alone() -
 def test_a_rule_over_several_keys_is_reported_under_its_namespace() -> None:
     msg = problems(set_={"lab:proxmoxApiToken": "root@pam!ci=uuid"})
     assert "  - lab: set exactly one of lab:proxmoxPassword and lab:proxmoxApiToken" in msg
+
+
+def _with_token(set_: dict[str, Any] | None = None, unset: tuple[str, ...] = ()) -> StackConfig:
+    """staging with an API token instead of root@pam's password (a secret, as it must be)."""
+    base = stack_file("staging")
+    raw = with_changes(
+        base, {"lab:proxmoxApiToken": "root@pam!ci=uuid", **(set_ or {})}, ("lab:proxmoxPassword", *unset)
+    )
+    secrets = [k for k in base.secret_keys if k != "lab:proxmoxPassword"] + ["lab:proxmoxApiToken"]
+    return load_stack_config(project=base.project, stack="staging", raw=raw, secret_keys=secrets)
+
+
+def test_an_api_token_is_refused_for_a_fleet_naming_the_key_and_why() -> None:
+    with pytest.raises(ConfigError) as info:
+        _with_token(unset=("lab:gns3",))
+    msg = str(info.value)
+    assert "lab:proxmoxApiToken is set, but lab:roster (student containers" in msg
+    assert "never treats an API token as root@pam" in msg
+
+
+def test_an_api_token_is_refused_for_a_template_import() -> None:
+    with pytest.raises(ConfigError) as info:
+        _with_token(unset=("lab:roster", "lab:fleet"))
+    assert "lab:proxmoxApiToken is set, but lab:gns3.template.build" in str(info.value)
+
+
+def test_an_api_token_is_accepted_when_nothing_needs_root() -> None:
+    cfg = _with_token(unset=("lab:roster", "lab:fleet", "lab:gns3"))
+    assert cfg.lab is not None and cfg.lab.node_features() == []
+
+
+def test_a_user_other_than_root_at_pam_is_refused_for_a_fleet() -> None:
+    proxmox = dict(json.loads(stack_file("staging").config["lab:proxmox"]), username="pulumi@pve")
+    msg = problems(set_={"lab:proxmox": proxmox})
+    assert "lab:proxmox.username is 'pulumi@pve', but lab:roster" in msg

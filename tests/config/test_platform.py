@@ -36,7 +36,9 @@ def problems(**kwargs: Any) -> str:
 def test_committed_stacks_differ_where_they_should() -> None:
     prod, staging = load("prod").platform, load("staging").platform
     assert prod is not None and staging is not None
-    assert (prod.datadog.enabled, staging.datadog.enabled) == (True, False)
+    assert (prod.datadog.enabled, staging.datadog.enabled) == (True, True)
+    # Prod alerts reach Slack and e-mail, staging's Slack only.
+    assert (prod.datadog.notify.emails, staging.datadog.notify.emails) == (["oncall@reverse9.xyz"], [])
     assert (prod.postgresql.pgpool_replicas, staging.postgresql.pgpool_replicas) == (2, 1)
     # Staging's backups are a schedule of prod's Velero, kept for a week.
     host = load("prod").cloud
@@ -65,9 +67,31 @@ def test_platform_disabled_is_not_built() -> None:
     assert cfg.platform is None
 
 
-def test_datadog_enabled_needs_its_key() -> None:
-    msg = problems(set_={"platform:datadog": {"enabled": True}})
+def test_datadog_enabled_needs_its_keys() -> None:
+    msg = problems(unset=("platform:datadogApiKey",))
     assert "platform:datadogApiKey is required when platform:datadog.enabled is true" in msg
+    msg = problems(unset=("platform:datadogApiKey", "platform:datadogAppKey"))
+    assert (
+        "platform:datadogApiKey and platform:datadogAppKey are required when platform:datadog.enabled" in msg
+    )
+    assert msg.count("\n  - ") == 1  # one problem, naming both keys
+
+
+def test_datadog_disabled_needs_no_key() -> None:
+    cfg = load(
+        set_={"platform:datadog": {"enabled": False}},
+        unset=("platform:datadogApiKey", "platform:datadogAppKey"),
+    )
+    assert cfg.platform is not None and not cfg.platform.datadog.enabled
+
+
+def test_datadog_needs_a_slack_account_and_prod_an_email() -> None:
+    msg = problems(set_={"platform:datadog": {"enabled": True}})
+    assert "platform:datadog.notify.slackAccount is required" in msg
+    msg = problems(stack="prod", set_={"platform:datadog": {"notify": {"slackAccount": "reverse9"}}})
+    assert "platform:datadog.notify.emails: prod alerts go to Slack and e-mail" in msg
+    msg = problems(set_={"platform:datadog": {"notify": {"slackAccount": "x", "emails": ["not-an-address"]}}})
+    assert "'not-an-address' is not an e-mail address" in msg
 
 
 @pytest.mark.parametrize(
@@ -77,6 +101,7 @@ def test_datadog_enabled_needs_its_key() -> None:
         "platform:postgresReplicationPassword",
         "platform:pgpoolAdminPassword",
         "platform:datadogApiKey",
+        "platform:datadogAppKey",
     ],
 )
 def test_plaintext_secret_is_refused(key: str) -> None:

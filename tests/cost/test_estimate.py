@@ -267,3 +267,11 @@ def test_postgresql_ha_volumes_count_every_postgresql_instance() -> None:
     release = registered("kubernetes:helm.sh/v3:Release", "db", {"chart": "postgresql-ha", "values": values})
     (row,) = estimate(items(release), s.prices, s.usage).rows
     assert row.quantity == pytest.approx(60 * GIB) and row.unit_price_usd == 0.08
+
+
+def test_a_volume_size_that_is_not_a_quantity_stops_the_estimate() -> None:
+    # Skipping it would price the release as if it asked for no volume.
+    values = {"postgresql": {"replicaCount": 2}, "persistence": {"enabled": True, "size": "fifty"}}
+    with pytest.raises(CostError, match=r"postgresql-ha: persistence.size 'fifty' is not a storage quantity"):
+        helm_volumes_gb(values, "postgresql-ha")
+    assert helm_volumes_gb({"persistence": {"enabled": False, "size": "fifty"}}) == 0

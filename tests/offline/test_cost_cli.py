@@ -35,11 +35,13 @@ def test_cli_prints_the_estimate_and_writes_the_rows(plan: Planner, tmp_path: Pa
         assert proc.returncode == 0, proc.stderr
         assert "policy monthly-budget: passed (150 EUR account cap)" in proc.stdout
     doc = json.loads(out.read_text())
-    keys = "stack region currency exchangeRate monthlyBudget totalUsd total rows uncovered account"
+    keys = "stack region currency exchangeRate monthlyBudget totalUsd total rows uncovered account outsideAws"
     assert set(doc) == set(keys.split())
     assert (doc["stack"], doc["currency"], doc["monthlyBudget"]) == ("staging", "EUR", None)
     assert doc["account"]["id"] == "123456789012" and doc["account"]["monthlyBudget"] == 150
     assert set(doc["account"]["stacksUsd"]) == {"staging", "prod"}
+    # Staging's Datadog fee is listed outside the AWS total.
+    assert isinstance(doc["outsideAws"], list)
     assert doc["total"] == pytest.approx(doc["totalUsd"] * doc["exchangeRate"])
     assert doc["totalUsd"] == pytest.approx(sum(r["monthlyUsd"] for r in doc["rows"]))
     assert doc["uncovered"] == []

@@ -131,7 +131,13 @@ def test_a_roster_change_changes_only_that_students_entries(plan: Planner, tmp_p
         student(f"s{i:02d}", uid=600_020_000 + i, profile="desktop" if i % 2 else "base") for i in range(6)
     ]
     roster = write_roster(tmp_path / "roster.yaml", rows)
-    changes = {"lab:roster": str(roster), "lab:vmidAllocations": str(tmp_path / "vmids.yaml")}
+    # prod keeps jdupont's MAC; this roster has no jdupont, so that entry would be refused.
+    fleet: dict[str, Any] = {**json.loads(stack_file("prod").config["lab:fleet"]), "macAddresses": {}}
+    changes: dict[str, Any] = {
+        "lab:roster": str(roster),
+        "lab:vmidAllocations": str(tmp_path / "vmids.yaml"),
+        "lab:fleet": fleet,
+    }
     allocate_vmids("prod", changes)
     before = plan("prod", set_=changes)
 

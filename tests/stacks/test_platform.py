@@ -131,7 +131,7 @@ def strings(value: Any) -> Iterable[str]:
 
 @pytest.mark.parametrize(
     ("stack", "expected"),
-    [("prod", set(EXPECTED_SOURCES)), ("staging", set(EXPECTED_SOURCES) - {"datadog"})],
+    [("prod", set(EXPECTED_SOURCES)), ("staging", set(EXPECTED_SOURCES))],
 )
 def test_each_stack_installs_its_releases_at_their_pins(
     stacks: dict[str, PlanResult], stack: str, expected: set[str]
@@ -168,13 +168,15 @@ def test_staging_is_lighter_through_configuration(prod: PlanResult, staging: Pla
     assert values(staging, "cert-manager")["replicaCount"] == 1
     assert values(prod, "postgresql-ha")["pgpool"]["replicaCount"] == 2
     assert values(staging, "postgresql-ha")["pgpool"]["replicaCount"] == 1
-    assert not staging.of_type("campus:kubernetes:Datadog")
 
 
 def test_datadog_follows_its_switch() -> None:
     off = plan_platform("prod", set_={"platform:datadog": {"enabled": False}})
     assert "datadog" not in {r.inputs["name"] for r in off.of_type(RELEASE)}
     assert not [s for s in off.of_type(SECRET_TYPE) if s.inputs["metadata"]["namespace"] == "datadog"]
+    # The monitors, the dashboard and the provider go with it.
+    assert not [r for r in off.resources if r.type.startswith(("datadog:", "pulumi:providers:datadog"))]
+    assert "ad.datadoghq.com/traefik.checks" not in str(values(off, "traefik"))
 
 
 # --- values that matter --------------------------------------------------------------------
@@ -379,7 +381,14 @@ def test_backup_bucket_is_versioned_encrypted_private_and_expiring(
 def staging_with_datadog() -> PlanResult:
     return plan_platform(
         "staging",
-        set_={"platform:datadog": {"enabled": True, "clusterAgent": False}, "platform:datadogApiKey": "k"},
+        set_={
+            "platform:datadog": {
+                "enabled": True,
+                "clusterAgent": False,
+                "notify": {"slackAccount": "reverse9"},
+            },
+            "platform:datadogApiKey": "k",
+        },
         secrets=("platform:datadogApiKey",),
     )
 

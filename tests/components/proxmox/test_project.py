@@ -177,3 +177,13 @@ def test_a_project_clone_shares_the_students_clone_lanes(plan: Planner, tmp_path
     assert ldap1.inputs["clone"]["vmId"] == 9100
     # ldap1 is 50008, lane 3 of 5: after the last student clone of 9100 in that lane (jdupont, 50003).
     assert ldap1.depends_on == [result.one(CONTAINER, "students-jdupont").urn]
+
+
+def test_vm_agent_is_on_only_when_the_template_has_one(plan: Planner) -> None:
+    # Nothing installs the agent in a project VM: with the option on and no agent, the provider
+    # waits its full timeout and fails the VM.
+    assert plan("prod").one(VM, "project-supervision-zabbix-srv").inputs["agent"] == {"enabled": False}
+    bases = yaml.safe_load(stack_file("prod").config["lab:projectBases"])
+    bases["tpl-debian12-cloud"]["guestAgent"] = True
+    vm = plan("prod", set_={"lab:projectBases": bases}).one(VM, "project-supervision-zabbix-srv")
+    assert vm.inputs["agent"] == {"enabled": True}

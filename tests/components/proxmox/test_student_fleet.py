@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from offline.harness import PlanResult
-from tests.conftest import Planner
+from tests.conftest import Planner, stack_file
 from tests.lab_support import CONTAINER, allocate_vmids, student, write_roster
 
 FLEET = "campus:proxmox:StudentFleet"
@@ -134,7 +134,13 @@ def test_adding_removing_and_reordering_students_changes_no_one_else(plan: Plann
     ]
     roster = write_roster(tmp_path / "roster.yaml", rows)
     lock = tmp_path / "vmids.yaml"
-    changes = {"lab:roster": str(roster), "lab:vmidAllocations": str(lock)}
+    # prod keeps jdupont's MAC; this roster has no jdupont, so that entry would be refused.
+    fleet: dict[str, Any] = {**json.loads(stack_file("prod").config["lab:fleet"]), "macAddresses": {}}
+    changes: dict[str, Any] = {
+        "lab:roster": str(roster),
+        "lab:vmidAllocations": str(lock),
+        "lab:fleet": fleet,
+    }
     allocate_vmids("prod", changes)
     before = _fleet(plan("prod", set_=changes))
 

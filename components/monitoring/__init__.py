@@ -1,0 +1,1 @@
+"""Monitoring as code: Datadog monitors, the dashboard and where alerts go."""

@@ -1,0 +1,36 @@
+"""Reading Datadog queries: which metrics they name and how each is filtered."""
+
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import yaml
+
+from config.paths import ROOT
+
+METRICS_FILE = ROOT / "components" / "monitoring" / "metrics.yaml"
+OPERATIONS = ROOT / "docs" / "operations.md"
+
+# `<aggregator>:<metric>{<scope>}`: the space aggregator (avg, sum, min, max, or a
+# percentile such as p95) comes right before the metric and its scope.
+METRIC_REF = re.compile(r"(?:avg|sum|min|max|p\d{2}):([a-z][a-z0-9_.]*)\{([^}]*)\}")
+
+
+def listed_metrics(path: Path = METRICS_FILE) -> dict[str, dict[str, Any]]:
+    """metrics.yaml's metrics, each with its source entry checked to exist."""
+    data = cast(dict[str, Any], yaml.safe_load(path.read_text()))
+    sources = cast(dict[str, Any], data["sources"])
+    metrics = cast(dict[str, dict[str, Any]], data["metrics"])
+    for name, entry in metrics.items():
+        assert entry["source"] in sources, f"{name}: unknown source {entry['source']!r}"
+    return metrics
+
+
+def metric_refs(query: str) -> list[tuple[str, list[str]]]:
+    """Every (metric, scope tags) a query reads, in order."""
+    return [(m.group(1), [t.strip() for t in m.group(2).split(",")]) for m in METRIC_REF.finditer(query)]
+
+
+def headings(path: Path = OPERATIONS) -> set[str]:
+    """Level-2 headings of a Markdown page."""
+    return {line[3:].strip() for line in path.read_text().splitlines() if line.startswith("## ")}

@@ -1,0 +1,127 @@
+"""The monitor catalog: real metrics only, scoped to the environment, thresholds where configured."""
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from components.monitoring.catalog import (
+    CatalogArgs,
+    MonitorSpec,
+    Thresholds,
+    Workloads,
+    metrics_of,
+    monitor_catalog,
+    runbook_anchor,
+)
+from tests.components.monitoring.support import headings, listed_metrics, metric_refs
+
+THRESHOLDS = Thresholds(
+    node_cpu_percent=85,
+    node_memory_percent=90,
+    pod_pending_minutes=15,
+    crashloop_minutes=10,
+    pods_per_node_percent=90,
+    latency_p95_seconds=1.0,
+    request_rate_deviations=3,
+    error_5xx_percent=5,
+    replication_lag_seconds=30,
+    backup_stale_hours=26,
+    certificate_days=14,
+)
+
+
+def catalog(env: str = "prod", **changes: float) -> dict[str, MonitorSpec]:
+    args = CatalogArgs(
+        env=env,
+        thresholds=replace(THRESHOLDS, **changes),
+        autoscaling_metric="kubernetes_state.node.count",
+        autoscaling_maximum=6,
+        workloads=Workloads(pgpool_replicas=2),
+    )
+    return {s.key: s for s in monitor_catalog(args)}
+
+
+def test_it_covers_what_the_issue_lists() -> None:
+    assert set(catalog()) == {
+        "node-cpu",
+        "node-memory",
+        "pods-pending",
+        "pods-crashloop",
+        "pods-per-node",
+        "ingress-availability",
+        "latency-p95",
+        "request-rate-anomaly",
+        "errors-5xx",
+        "postgresql-replication-lag",
+        "pgpool-health",
+        "velero-failures",
+        "velero-stale",
+        "certificate-expiry",
+        "autoscaling-max",
+    }
+
+
+@pytest.mark.parametrize("env", ["prod", "staging"])
+def test_every_query_reads_listed_metrics_scoped_to_its_environment(env: str) -> None:
+    listed = listed_metrics()
+    for spec in catalog(env).values():
+        refs = metric_refs(spec.query)
+        assert refs, f"{spec.key}: no metric found in {spec.query!r}"
+        assert {m for m, _ in refs} == set(spec.metrics), spec.key
+        for metric, scope in refs:
+            assert metric in listed, f"{spec.key}: {metric} is not in components/monitoring/metrics.yaml"
+            assert f"env:{env}" in scope, f"{spec.key}: {metric} is not filtered on env:{env}"
+
+
+def test_each_query_ends_with_its_comparator_and_critical_threshold() -> None:
+    for spec in catalog().values():
+        match = re.search(r"\s(>=|<=|>|<)\s*([0-9.]+)$", spec.query)
+        assert match is not None, spec.key
+        assert (match.group(1), float(match.group(2))) == (spec.comparator, spec.critical), spec.key
+
+
+def test_thresholds_come_from_the_configuration() -> None:
+    base, tuned = catalog(), catalog(node_cpu_percent=70, backup_stale_hours=30, certificate_days=21)
+    assert base["node-cpu"].query.endswith("> 85") and tuned["node-cpu"].query.endswith("> 70")
+    assert "sum(last_26h)" in base["velero-stale"].query
+    assert "sum(last_30h)" in tuned["velero-stale"].query
+    assert tuned["certificate-expiry"].critical == 21
+    assert tuned["certificate-expiry"].query.endswith("< 21")
+
+
+def test_queries_read_what_the_issue_asks() -> None:
+    c = catalog()
+    assert "p95:traefik_mesh.entrypoint.request.duration.seconds" in c["latency-p95"].query
+    assert "anomalies(" in c["request-rate-anomaly"].query
+    assert c["request-rate-anomaly"].anomaly_window == "last_15m"
+    assert "code:5*" in c["errors-5xx"].query and c["errors-5xx"].query.count("/") == 1
+    assert "kube_deployment:postgresql-ha-pgpool" in c["pgpool-health"].query
+    assert c["pgpool-health"].query.endswith("< 2")
+    assert "velero.backup.success.count" in c["velero-stale"].query
+    assert c["autoscaling-max"].query == "max(last_15m):sum:kubernetes_state.node.count{env:prod} >= 6"
+
+
+def test_an_outage_notifies_when_its_data_disappears() -> None:
+    c = catalog()
+    assert c["ingress-availability"].notify_no_data and c["pgpool-health"].notify_no_data
+    assert not c["node-cpu"].notify_no_data
+
+
+def test_every_runbook_is_a_section_of_the_operations_page() -> None:
+    sections = headings()
+    for spec in catalog().values():
+        assert spec.runbook in sections, f"{spec.key}: docs/operations.md has no '## {spec.runbook}'"
+
+
+def test_runbook_anchors_follow_markdown_renderers() -> None:
+    assert (
+        runbook_anchor("PostgreSQL replication lag or pgpool down")
+        == "postgresql-replication-lag-or-pgpool-down"
+    )
+    assert runbook_anchor("Node CPU or memory high") == "node-cpu-or-memory-high"
+
+
+def test_the_metric_list_names_a_source_for_every_metric() -> None:
+    listed = listed_metrics()
+    assert metrics_of(list(catalog().values())) <= set(listed)
