@@ -94,4 +94,5 @@ def test_renderer_sorts_built_in_kinds_from_custom_resources(tmp_path: Path) -> 
     crd = {p.parent.name for p in written if p.parent.parent.name == "crd"}
     assert crd == {kind for _, kind in CRD_SCHEMAS}
     assert (tmp_path / "prod" / "core" / "namespace-datadog.yaml").is_file()
-    assert (tmp_path / "staging" / "core" / "namespace-datadog.yaml").is_file()
+    # Staging is a tenant: prod's agents watch its namespace; it installs none of its own.
+    assert not (tmp_path / "staging" / "core" / "namespace-datadog.yaml").exists()
