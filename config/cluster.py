@@ -32,6 +32,60 @@ def _check_principal(arn: str) -> str:
     return arn
 
 
+def is_graviton(instance_type: str) -> bool:
+    """True for an AWS Graviton (Arm) instance type such as `t4g.medium` or `m7g.large`."""
+    return re.fullmatch(r"[a-z]+\d+[a-z]*g[a-z]*", instance_type.split(".", 1)[0]) is not None
+
+
+class AutoscalingConfig(Model):
+    """`cloud:cluster.autoscaling`: Karpenter, which launches and consolidates the workload nodes."""
+
+    enabled: bool = Field(
+        default=True,
+        description=(
+            "Install Karpenter (Pod Identity, interruption queue, a NodePool and an EC2NodeClass); "
+            "the managed node group then only runs the system pods (Karpenter itself, CoreDNS)."
+        ),
+    )
+    capacity_types: list[Literal["spot", "on-demand"]] = Field(
+        default_factory=lambda: ["spot", "on-demand"],
+        min_length=1,
+        description=(
+            "Capacity Karpenter may buy. With both, it launches spot and falls back to on-demand "
+            "when no spot pool can serve the pods."
+        ),
+    )
+    architectures: list[Literal["arm64", "amd64"]] = Field(
+        default_factory=lambda: ["arm64", "amd64"],
+        min_length=1,
+        description=(
+            "CPU architectures of the workload nodes: Graviton (arm64) and x86 (amd64). Pods whose "
+            "images exist for one only carry a nodeSelector (docs/platform.md)."
+        ),
+    )
+    instance_families: list[str] = Field(
+        default_factory=lambda: ["t4g", "t3", "t3a", "m6g", "m7g", "m6i", "c6g", "c7g"],
+        min_length=1,
+        description="EC2 instance families Karpenter chooses from (cheapest that fits the pending pods).",
+    )
+    max_cpu: int = Field(
+        default=12,
+        ge=1,
+        le=1000,
+        description="Most vCPUs the NodePool may run at once: a hard ceiling on cost.",
+    )
+    consolidate_after: str = Field(
+        default="5m",
+        pattern=r"^[0-9]+(s|m|h)$",
+        description="How long a node stays empty or underused before Karpenter consolidates it.",
+    )
+    expire_after: str = Field(
+        default="720h",
+        pattern=r"^[0-9]+h$",
+        description="Node lifetime: older nodes are replaced, so they pick up new AMIs.",
+    )
+
+
 class NodeGroupConfig(Model):
     """`cloud:cluster.nodeGroup`: the managed node group in the private subnets."""
 
@@ -47,6 +101,13 @@ class NodeGroupConfig(Model):
     """Most nodes the autoscaler may run."""
     disk_size_gib: int = Field(default=50, ge=20, le=1000)
     """Encrypted gp3 root volume of each node, in GiB."""
+    architecture: Literal["x86_64", "arm64"] = Field(
+        default="x86_64",
+        description=(
+            "CPU architecture of the node group's AMI (AL2023): `arm64` for Graviton types such as "
+            "t4g.medium. Changing it (like the instance types) replaces the node group."
+        ),
+    )
 
     @field_validator("instance_types")
     @classmethod
@@ -54,9 +115,17 @@ class NodeGroupConfig(Model):
         for item in value:
             if re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", item) is None:
                 raise ValueError(f"{item!r} is not an EC2 instance type such as t3.large")
-            if re.fullmatch(r"[a-z]+\d+[a-z]*g[a-z]*", item.split(".", 1)[0]) is not None:
-                raise ValueError(f"{item!r} is an Arm (Graviton) type; the node group runs x86_64 images")
         return value
+
+    @model_validator(mode="after")
+    def _architecture(self) -> Self:
+        for item in self.instance_types:
+            arm = is_graviton(item)
+            if arm and self.architecture != "arm64":
+                raise ValueError(f"{item!r} is an Arm (Graviton) type; expected architecture arm64")
+            if not arm and self.architecture == "arm64":
+                raise ValueError(f"{item!r} is an x86_64 type; expected architecture x86_64")
+        return self
 
     @model_validator(mode="after")
     def _sizes_ordered(self) -> Self:
@@ -85,6 +154,17 @@ class ClusterConfig(Model):
         default=None,
         description="How the CI runner that deploys this stack reaches the API endpoint; required for "
         "prod, whose endpoint admits only `publicAccessCidrs`.",
+    )
+    support_type: Literal["STANDARD", "EXTENDED"] = Field(
+        default="STANDARD",
+        description=(
+            "EKS upgrade policy. STANDARD: AWS upgrades the control plane when the version leaves "
+            "standard support (0.10 USD/h). EXTENDED: the version stays, billed 0.60 USD/h once in "
+            "extended support (the estimate prices it so)."
+        ),
+    )
+    autoscaling: AutoscalingConfig = Field(
+        default_factory=AutoscalingConfig, description="Node autoscaling by Karpenter."
     )
 
     @field_validator("admin_arns")

@@ -1,5 +1,6 @@
 """`cost:*` keys: display currency, monthly budget and who hears about the bill."""
 
+import datetime
 import re
 from typing import Self
 
@@ -8,6 +9,29 @@ from pydantic import Field, field_validator, model_validator
 from config.base import Model
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
+
+
+class AccountBudget(Model):
+    """`cost:account`: the budget of the AWS account, shared by every stack deployed in it."""
+
+    id: str = Field(
+        pattern=r"^\d{12}$",
+        description="The AWS account id; every stack naming it counts against its budget.",
+    )
+    monthly_budget: float = Field(
+        gt=0,
+        description=(
+            "Monthly cap of the whole account, in `currency` (150 EUR for the committed stacks): the "
+            "budget policy fails when the estimates of every stack of the account add up to more."
+        ),
+    )
+    owner: bool = Field(
+        default=False,
+        description=(
+            "This stack declares the account's AWS Budgets budget (alerts at 50/80/100 % of actual "
+            "and 100 % of forecast spend). Exactly one committed stack of the account owns it."
+        ),
+    )
 
 
 class SlackTarget(Model):
@@ -34,6 +58,16 @@ class CostConfig(Model):
     """ISO 4217 code the estimate and the budget are shown in, e.g. `EUR`."""
     exchange_rate: float = Field(default=1.0, gt=0)
     """Units of `currency` one USD buys, e.g. 0.92 for EUR; AWS prices are in USD."""
+    exchange_rate_date: datetime.date | None = Field(
+        default=None,
+        description="Day `exchangeRate` was read (required when `currency` is not USD): rates move.",
+    )
+    exchange_rate_source: str | None = Field(
+        default=None, description="Where `exchangeRate` was read, e.g. the ECB's reference rates."
+    )
+    account: AccountBudget | None = Field(
+        default=None, description="The AWS account's shared budget, which this stack counts against."
+    )
     monthly_budget: float | None = Field(default=None, gt=0)
     """Monthly budget of the stack, in `currency`; None means no budget check and no AWS budget."""
     alert_emails: list[str] = Field(default_factory=list[str])
@@ -67,6 +101,13 @@ class CostConfig(Model):
     def _consistent(self) -> Self:
         if self.currency == "USD" and self.exchange_rate != 1.0:
             raise ValueError(f"currency USD needs exchangeRate 1, got {self.exchange_rate}")
+        if self.currency != "USD" and self.exchange_rate_date is None:
+            raise ValueError(
+                f"currency {self.currency} needs exchangeRateDate: the day exchangeRate "
+                f"({self.exchange_rate}) was read"
+            )
+        if self.account is not None and self.account.owner and not self.alert_emails:
+            raise ValueError("account.owner declares the account's budget; expected alertEmails to notify")
         if self.monthly_budget is not None and not self.alert_emails:
             raise ValueError(
                 "monthlyBudget is set but alertEmails is empty; list at least one address "
@@ -81,6 +122,11 @@ class CostConfig(Model):
     def to_usd(self, amount: float) -> float:
         """An amount in `currency`, converted to USD."""
         return amount / self.exchange_rate
+
+    @property
+    def account_budget_usd(self) -> float | None:
+        """The account's cap in USD, or None without `account`."""
+        return None if self.account is None else self.to_usd(self.account.monthly_budget)
 
     @property
     def monthly_budget_usd(self) -> float | None:

@@ -34,6 +34,14 @@ class PostgresqlConfig(Model):
     """OCI reference of the chart when mirrored, e.g. `oci://mirror.example.org/charts/postgresql-ha`."""
     image_registry: str = Field(default="docker.io", pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$")
     """Registry serving the pinned `bitnamilegacy/*` images; point it at a mirror to own them."""
+    dump_schedule: str = Field(
+        default="30 2 * * *",
+        pattern=r"^(\S+\s+){4}\S+$",
+        description=(
+            "Cron expression (UTC) of the nightly logical dump (`pg_dumpall`, gzipped) into the backup "
+            "bucket; before Velero's schedule, so the night's backup holds a fresh dump too."
+        ),
+    )
 
 
 class VeleroConfig(Model):

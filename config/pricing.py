@@ -72,7 +72,9 @@ class EksPrices(Model):
     """Amazon EKS."""
 
     cluster_hour: Price
-    """Control plane, per cluster and hour."""
+    """Control plane, per cluster and hour (standard support)."""
+    extended_support_hour: Price
+    """Control plane in extended support, per cluster and hour."""
 
 
 class NatPrices(Model):
@@ -105,6 +107,15 @@ class EbsPrices(Model):
 
     gp3_gb_month: Price
     """gp3 storage per GB-month."""
+    snapshot_gb_month: Price
+    """Snapshot storage per GB-month."""
+
+
+class TransferPrices(Model):
+    """Data transfer."""
+
+    inter_zone_gb: Price
+    """Per GB between two availability zones of the region (both directions billed)."""
 
 
 class S3Prices(Model):
@@ -126,6 +137,8 @@ class LogsPrices(Model):
 
     ingestion_gb: Price
     """Per GB ingested."""
+    storage_gb_month: Price
+    """Per GB-month of archived (compressed) log data."""
 
 
 class Route53Prices(Model):
@@ -150,6 +163,7 @@ class PriceTable(Model):
     network_load_balancer: NlbPrices
     public_ipv4: Ipv4Prices
     ebs: EbsPrices
+    data_transfer: TransferPrices
     s3: S3Prices
     kms: KmsPrices
     cloudwatch_logs: LogsPrices

@@ -43,6 +43,38 @@ class NodeUsage(Model):
     """Average nodes of one node group, by logical name; wins over `averageCount`."""
 
 
+class NodePoolUsage(Model):
+    """What an autoscaler's node pool (a Karpenter NodePool) runs on average."""
+
+    average_nodes: float = Field(default=2, ge=0, description="Nodes the pool runs on average over a month.")
+    instance_type: str = Field(
+        default="t4g.medium",
+        pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$",
+        description="The instance type it usually picks (priced from the region's table).",
+    )
+    spot_share: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description=(
+            "Share of those node-hours on spot capacity (the rest falls back to on-demand); "
+            "forced to 0 or 1 when the pool allows one capacity type only."
+        ),
+    )
+    disk_gb: float = Field(default=20, ge=0, description="GB of gp3 root volume per node.")
+
+
+class NodePoolsUsage(Model):
+    """Node pools of an autoscaler."""
+
+    default: NodePoolUsage = Field(
+        default_factory=NodePoolUsage, description="Every pool without its own entry."
+    )
+    pools: dict[str, NodePoolUsage] = Field(
+        default_factory=dict[str, NodePoolUsage], description="One pool's usage, by logical name."
+    )
+
+
 class BackupUsage(Model):
     """What the S3 buckets hold."""
 
@@ -50,6 +82,17 @@ class BackupUsage(Model):
     """Average GB stored in each bucket (Velero backups, state)."""
     buckets: dict[str, float] = Field(default_factory=dict[str, float])
     """Average GB of one bucket, by logical name."""
+    snapshot_gb_per_schedule: float = Field(
+        default=0,
+        ge=0,
+        description=(
+            "GB of EBS snapshots each Velero schedule keeps (incremental: the volumes' used blocks plus "
+            "the changes over its retention)."
+        ),
+    )
+    schedules: dict[str, float] = Field(
+        default_factory=dict[str, float], description="Snapshot GB of one schedule, by logical name."
+    )
 
 
 class LogUsage(Model):
@@ -59,6 +102,25 @@ class LogUsage(Model):
     """GB ingested per month into each log group (control plane, flow logs)."""
     groups: dict[str, float] = Field(default_factory=dict[str, float])
     """GB ingested per month into one log group, by logical name."""
+    compression_ratio: float = Field(
+        default=0.15,
+        gt=0,
+        le=1,
+        description="Archived size / ingested size (CloudWatch Logs bills storage after compression).",
+    )
+    months_without_retention: float = Field(
+        default=12,
+        gt=0,
+        description="Months of logs a group without retention is assumed to hold.",
+    )
+
+
+class TransferUsage(Model):
+    """Data moving between availability zones (pods on different nodes, database replication)."""
+
+    inter_zone_gb_per_month: float = Field(
+        default=0, ge=0, description="GB a month crossing from one zone to another inside the VPC."
+    )
 
 
 class VolumeUsage(Model):
@@ -74,6 +136,8 @@ class Usage(Model):
     nat_gateway: NatUsage = Field(default_factory=NatUsage)
     load_balancer: LoadBalancerUsage = Field(default_factory=LoadBalancerUsage)
     nodes: NodeUsage = Field(default_factory=NodeUsage)
+    node_pools: NodePoolsUsage = Field(default_factory=NodePoolsUsage)
+    transfer: TransferUsage = Field(default_factory=TransferUsage)
     backups: BackupUsage = Field(default_factory=BackupUsage)
     logs: LogUsage = Field(default_factory=LogUsage)
     volumes: VolumeUsage = Field(default_factory=VolumeUsage)

@@ -1,9 +1,11 @@
-"""Compare two `--cost-json` files: `python -m cost.diff BASE REQUEST`.
+"""Compare two `--cost-json` files: `python -m cost.diff BASE REQUEST` (or `--account DIR`).
 
 Prints a Markdown table for the pull-request comment: the monthly total of the
 base branch, of the request, and the difference, in USD and in the stack's
 currency, then the resources whose cost changed. A BASE file that does not
 exist counts as nothing (a stack or an estimate the base branch lacks).
+`python -m cost.diff --account DIR` adds up, per AWS account, the stacks of
+DIR's `base-<stack>.json` and `request-<stack>.json` against the account's cap.
 """
 
 import argparse
@@ -75,11 +77,57 @@ def markdown(base: Mapping[str, Any] | None, request: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def account_markdown(bases: Sequence[Mapping[str, Any] | None], requests: Sequence[Mapping[str, Any]]) -> str:
+    """The account section: every stack of each account, base and request, the total against the cap."""
+    lines: list[str] = []
+    accounts = sorted({str(r["account"]["id"]) for r in requests if r.get("account")})
+    for account in accounts:
+        members = [r for r in requests if r.get("account") and str(r["account"]["id"]) == account]
+        first = members[0]
+        currency, rate = str(first.get("currency", "USD")), float(first.get("exchangeRate", 1.0))
+        cap = float(first["account"]["monthlyBudget"])
+        by_stack = {str(b["stack"]): float(b["totalUsd"]) for b in bases if b is not None}
+        lines += [
+            f"#### AWS account `{account}`: every stack against the cap of {cap:,.2f} {currency}",
+            "",
+            f"| stack | base ({currency}) | request ({currency}) | difference ({currency}) |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        base_total = request_total = 0.0
+        for r in sorted(members, key=lambda d: str(d["stack"])):
+            old, new = by_stack.get(str(r["stack"]), 0.0) * rate, float(r["totalUsd"]) * rate
+            base_total, request_total = base_total + old, request_total + new
+            lines.append(f"| `{r['stack']}` | {old:,.2f} | {new:,.2f} | {_signed(new - old)} |")
+        state = (
+            "**over the cap**"
+            if request_total > cap + 0.005
+            else f"within the cap, {cap - request_total:,.2f} left"
+        )
+        lines += [
+            f"| **account total** | **{base_total:,.2f}** | **{request_total:,.2f}** "
+            f"| {_signed(request_total - base_total)} |",
+            f"| cap | | {cap:,.2f} | {state} |",
+            "",
+        ]
+    return "\n".join(lines).rstrip()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m cost.diff", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("base", type=Path, help="--cost-json of the base branch (may be missing)")
     parser.add_argument("request", type=Path, help="--cost-json of the pull request")
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "--account":
+        folder = Path(argv[1]) if len(argv) > 1 else Path()
+        requests = [d for p in sorted(folder.glob("request-*.json")) if (d := _read(p)) is not None]
+        bases = [
+            _read(folder / p.name.replace("request-", "base-", 1))
+            for p in sorted(folder.glob("request-*.json"))
+        ]
+        print(account_markdown(bases, requests))
+        return 0
     args = parser.parse_args(argv)
     request = _read(args.request)
     if request is None:

@@ -57,6 +57,7 @@ def _prices(settings: CostSettings) -> list[Any]:
     table = settings.prices
     return [
         table.eks.cluster_hour,
+        table.eks.extended_support_hour,
         *table.ec2.on_demand_hour.values(),
         table.ec2.spot_factor,
         table.nat_gateway.hour,
@@ -65,9 +66,12 @@ def _prices(settings: CostSettings) -> list[Any]:
         table.network_load_balancer.nlcu_hour,
         table.public_ipv4.hour,
         table.ebs.gp3_gb_month,
+        table.ebs.snapshot_gb_month,
+        table.data_transfer.inter_zone_gb,
         table.s3.standard_gb_month,
         table.kms.key_month,
         table.cloudwatch_logs.ingestion_gb,
+        table.cloudwatch_logs.storage_gb_month,
         table.route53.hosted_zone_month,
     ]
 

@@ -86,7 +86,19 @@ DEFAULT_DISK_GB = 20
 
 
 def eks_cluster(item: Item, ctx: Context) -> list[CostRow]:
-    """The control plane, every hour of the month."""
+    """The control plane, every hour of the month; at the extended-support rate if opted in.
+
+    An EXTENDED upgrade policy only costs more once the version leaves standard
+    support; the estimate prices it as if it had, so opting in shows its price.
+    """
+    policy = _dict(item.inputs.get("upgradePolicy")).get("supportType", "EXTENDED")
+    if str(policy).upper() == "EXTENDED":
+        # EXTENDED is also what AWS applies when no upgrade policy is set.
+        return [
+            _row(
+                item, "EKS control plane (extended support)", ctx.hours, ctx.prices.eks.extended_support_hour
+            )
+        ]
     return [_row(item, "EKS control plane", ctx.hours, ctx.prices.eks.cluster_hour)]
 
 
@@ -148,6 +160,85 @@ def node_group(item: Item, ctx: Context) -> list[CostRow]:
     ]
 
 
+def _launch_template_volume_gb(template: Item) -> float:
+    mappings = _list(template.inputs.get("blockDeviceMappings"))
+    return sum(_number(_dict(_dict(m).get("ebs")).get("volumeSize"), 0) for m in mappings)
+
+
+def autoscaling_group(item: Item, ctx: Context) -> list[CostRow]:
+    """Instances of an Auto Scaling group (a NAT instance): its launch template's type and volumes."""
+    count = _number(item.inputs.get("desiredCapacity"), _number(item.inputs.get("minSize"), 0))
+    templates = ctx.dependencies(item, LAUNCH_TEMPLATE)
+    kind = next(
+        (str(t.inputs["instanceType"]) for t in templates if isinstance(t.inputs.get("instanceType"), str)),
+        None,
+    )
+    if kind is None:
+        raise Unpriced("no launch template with an instanceType among its dependencies")
+    price = ctx.prices.instance_hour(kind)
+    if price is None:
+        raise CostError(
+            f"Auto Scaling group {item.name!r} launches {kind}, which config/prices/{ctx.prices.region}.yaml "
+            "does not price; add it under ec2.onDemandHour"
+        )
+    gb = sum(_launch_template_volume_gb(t) for t in templates)
+    rows = [_row(item, f"{kind} on-demand instances", count * ctx.hours, price)]
+    if gb:
+        rows.append(_row(item, "instance volumes (gp3)", count * gb, ctx.prices.ebs.gp3_gb_month))
+    return rows
+
+
+NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
+
+
+def _capacity_types(item: Item) -> set[str]:
+    spec = _dict(_dict(_dict(item.inputs.get("spec")).get("template")).get("spec"))
+    for requirement in _list(spec.get("requirements")):
+        req = _dict(requirement)
+        if req.get("key") == "karpenter.sh/capacity-type" and req.get("operator") == "In":
+            return {str(v) for v in _list(req.get("values"))}
+    return {"on-demand"}  # Karpenter's default when the pool says nothing
+
+
+def node_pool(item: Item, ctx: Context) -> list[CostRow]:
+    """A Karpenter NodePool: the nodes it runs on average (usage), spot and on-demand, with their volumes."""
+    usage = ctx.usage.node_pools.pools.get(item.name, ctx.usage.node_pools.default)
+    price = ctx.prices.instance_hour(usage.instance_type)
+    if price is None:
+        raise CostError(
+            f"usage nodePools: NodePool {item.name!r} is assumed to run {usage.instance_type}, which "
+            f"config/prices/{ctx.prices.region}.yaml does not price; add it under ec2.onDemandHour"
+        )
+    allowed = _capacity_types(item)
+    share = usage.spot_share if {"spot", "on-demand"} <= allowed else (1.0 if "spot" in allowed else 0.0)
+    hours = usage.average_nodes * ctx.hours
+    rows: list[CostRow] = []
+    if share > 0:
+        rows.append(
+            _row(
+                item,
+                f"{usage.instance_type} spot instances (Karpenter)",
+                hours * share,
+                price,
+                factor=ctx.prices.ec2.spot_factor.factor,
+            )
+        )
+    if share < 1:
+        rows.append(
+            _row(item, f"{usage.instance_type} on-demand instances (Karpenter)", hours * (1 - share), price)
+        )
+    if usage.disk_gb:
+        rows.append(
+            _row(
+                item,
+                "node volumes (gp3, Karpenter)",
+                usage.average_nodes * usage.disk_gb,
+                ctx.prices.ebs.gp3_gb_month,
+            )
+        )
+    return rows
+
+
 # --- Network ---------------------------------------------------------------------
 
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
@@ -164,6 +255,20 @@ def nat_gateway(item: Item, ctx: Context) -> list[CostRow]:
         _row(item, "NAT gateway hours", ctx.hours, prices.hour),
         _row(item, "NAT data processed", ctx.usage.nat_gateway.gb_per_month / gateways, prices.gb),
     ]
+
+
+def vpc(item: Item, ctx: Context) -> list[CostRow]:
+    """Traffic between the VPC's zones (usage), billed in both directions."""
+    gb = ctx.usage.transfer.inter_zone_gb_per_month
+    return [_row(item, "inter-zone data transfer", gb, ctx.prices.data_transfer.inter_zone_gb)] if gb else []
+
+
+def vpc_endpoint(item: Item, ctx: Context) -> list[CostRow]:
+    """A gateway endpoint (S3, DynamoDB) is free; an interface endpoint is not priced here."""
+    kind = str(item.inputs.get("vpcEndpointType", "Gateway"))
+    if kind != "Gateway":
+        raise Unpriced(f"vpcEndpointType {kind!r} has no price; only gateway endpoints (free) are known")
+    return []
 
 
 def elastic_ip(item: Item, ctx: Context) -> list[CostRow]:
@@ -207,10 +312,39 @@ def kms_key(item: Item, ctx: Context) -> list[CostRow]:
     return [_row(item, "KMS customer managed key", 1, ctx.prices.kms.key_month)]
 
 
+DAYS_PER_MONTH = 365 / 12
+
+
 def log_group(item: Item, ctx: Context) -> list[CostRow]:
-    """Ingestion of the assumed GB a month."""
-    gb = ctx.usage.logs.groups.get(item.name, ctx.usage.logs.gb_per_group)
-    return [_row(item, "log ingestion", gb, ctx.prices.cloudwatch_logs.ingestion_gb)]
+    """Ingestion of the assumed GB a month, and storage of what the retention keeps (compressed)."""
+    logs = ctx.usage.logs
+    gb = logs.groups.get(item.name, logs.gb_per_group)
+    days = _number(item.inputs.get("retentionInDays"), 0)
+    months = days / DAYS_PER_MONTH if days else logs.months_without_retention
+    stored = gb * logs.compression_ratio * months
+    rows = [_row(item, "log ingestion", gb, ctx.prices.cloudwatch_logs.ingestion_gb)]
+    if stored:
+        rows.append(
+            _row(
+                item,
+                f"log storage ({months:.1f} months kept)",
+                stored,
+                ctx.prices.cloudwatch_logs.storage_gb_month,
+            )
+        )
+    return rows
+
+
+VELERO_SCHEDULE = "kubernetes:velero.io/v1:Schedule"
+
+
+def velero_schedule(item: Item, ctx: Context) -> list[CostRow]:
+    """The EBS snapshots a Velero schedule keeps, when it snapshots volumes (usage)."""
+    template = _dict(_dict(item.inputs.get("spec")).get("template"))
+    if template.get("snapshotVolumes") is False:
+        return []
+    gb = ctx.usage.backups.schedules.get(item.name, ctx.usage.backups.snapshot_gb_per_schedule)
+    return [_row(item, "EBS snapshots (Velero)", gb, ctx.prices.ebs.snapshot_gb_month)] if gb else []
 
 
 def bucket(item: Item, ctx: Context) -> list[CostRow]:
@@ -352,6 +486,11 @@ def helm_release(item: Item, ctx: Context) -> list[CostRow]:
 RULES: dict[str, Rule] = {
     EKS_CLUSTER: eks_cluster,
     NODE_GROUP: node_group,
+    "aws:autoscaling/group:Group": autoscaling_group,
+    NODE_POOL: node_pool,
+    VELERO_SCHEDULE: velero_schedule,
+    "aws:ec2/vpc:Vpc": vpc,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
     NAT_GATEWAY: nat_gateway,
     EIP: elastic_ip,
     LOAD_BALANCER: load_balancer,
@@ -370,8 +509,10 @@ RULES: dict[str, Rule] = {
 FREE_TYPES: frozenset[str] = frozenset(
     {
         # Network plumbing: no charge of its own.
-        "aws:ec2/vpc:Vpc",
         SUBNET,
+        # A network interface and an address association cost nothing (the address does).
+        "aws:ec2/networkInterface:NetworkInterface",
+        "aws:ec2/eipAssociation:EipAssociation",
         "aws:ec2/internetGateway:InternetGateway",
         "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
         "aws:ec2/routeTable:RouteTable",
@@ -425,6 +566,13 @@ FREE_TYPES: frozenset[str] = frozenset(
         "aws:s3/bucketPolicy:BucketPolicy",
         # Budgets without actions are free.
         "aws:budgets/budget:Budget",
+        # Karpenter's interruption queue: a long-polling consumer stays far inside
+        # SQS's free million requests a month; EventBridge delivers AWS service
+        # events to it at no charge.
+        "aws:sqs/queue:Queue",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
         # Budget alerts to Slack: a few SNS publishes a month stay inside SNS's
         # always-free tier (1 million publishes, notifications to Chatbot
         # included), and AWS Chatbot itself has no charge.

@@ -152,6 +152,28 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         )
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj_proto)
 
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        # A read resource (a StackReference) is recorded too: the plan shows what the stack reads.
+        response = super().ReadResource(request)  # pyright: ignore[reportUnknownMemberType]
+        state: Any = self.resources[response.urn].state  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        self.records.append(
+            Registered(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=True,
+                protect=False,
+                inputs={"name": request.id},
+                provider=request.provider or None,
+                id=request.id,
+                dependencies=sorted(request.dependencies),
+                # What the engine would hold: the referenced stack's name and outputs.
+                outputs=render({**cast(dict[str, Any], state or {}), "id": request.id}),
+            )
+        )
+        return response
+
 
 async def _resolve(value: Any) -> Any:  # noqa: PLR0911 (one return per kind of value)
     """Resolve an exported value, rendering secrets at any depth."""

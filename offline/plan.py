@@ -20,13 +20,16 @@ import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pulumi_policy import EnforcementLevel
 
 from config import ConfigError, load_stack_config
 from config.stackfile import read_stack_file
-from offline.cost import cost_report
-from offline.eta import estimate
+from cost.estimate import CostError, estimate
+from cost.settings import load_cost_settings
+from offline.cost import cost_report, items_from_plan
+from offline.eta import estimate as estimate_eta
 from offline.harness import ROOT, PlanResult, run_program
 from offline.mocks import PlanMocks
 from offline.policies import check_plan, report_text
@@ -34,6 +37,27 @@ from offline.preview import BaseError, Preview, compare, load_base, render
 from offline.replacements import knowledge
 from offline.report import plan_document, summary
 from policy.budget import NAME as BUDGET
+
+_HOST_PLANS: dict[tuple[Path, str, str], dict[str, Any]] = {}
+"""Outputs of host stacks already planned, by (root, stack, stack file text): a tenant's tests plan often."""
+
+
+def host_outputs(stack: str, reference: str, root: Path = ROOT) -> dict[str, Any]:
+    """The outputs a `StackReference` to `reference` reads, from that stack's own offline plan.
+
+    :raises ConfigError: when the referenced stack has no stack file under `root`
+        or its configuration is invalid.
+    """
+    host = reference.rsplit("/", 1)[-1]
+    path = root / f"Pulumi.{host}.yaml"
+    if not path.is_file():
+        raise ConfigError(
+            stack, [f"cloud:host.stackReference: {reference}: no stack file {path.name} to plan it from"]
+        )
+    key = (root.resolve(), host, path.read_text())
+    if key not in _HOST_PLANS:
+        _HOST_PLANS[key] = plan_stack(host, root=root).outputs
+    return _HOST_PLANS[key]
 
 
 def plan_config(
@@ -44,6 +68,7 @@ def plan_config(
     secret_keys: Sequence[str],
     program: Callable[[], None] | None = None,
     preview: bool = False,
+    root: Path = ROOT,
 ) -> PlanResult:
     """Plan a stack from a flat configuration (as the engine would pass it).
 
@@ -52,10 +77,17 @@ def plan_config(
 
     The configuration is validated first, so an invalid one raises
     `ConfigError` before the mock runtime starts and nothing is registered.
+    A tenant's host is planned first, from its stack file under `root`, so
+    the tenant's `StackReference` reads what the host's plan exports.
     """
     cfg = load_stack_config(project=project, stack=stack, raw=config, secret_keys=secret_keys)
     region = cfg.cloud.region if cfg.cloud is not None else "eu-west-3"
-    mocks = PlanMocks(stack=stack, region=region, preview=preview)
+    references: dict[str, Mapping[str, Any]] = {}
+    if cfg.cloud is not None and cfg.cloud.host is not None:
+        # The engine reads the host's state, which exists before any preview of the tenant.
+        ref = cfg.cloud.host.stack_reference
+        references[ref] = host_outputs(stack, ref, root)
+    mocks = PlanMocks(stack=stack, region=region, preview=preview, references=references)
     return run_program(
         project=project,
         stack=stack,
@@ -76,7 +108,29 @@ def plan_stack(stack: str, root: Path = ROOT, *, preview: bool = False) -> PlanR
         config=stack_file.config,
         secret_keys=stack_file.secret_keys,
         preview=preview,
+        root=root,
     )
+
+
+def account_others(stack: str, root: Path = ROOT) -> dict[str, float]:
+    """Fresh monthly estimates (USD) of the other stacks under `root` that share `stack`'s AWS account.
+
+    Every stack file counts, a personal `dev-*` stack present in the working copy included.
+    """
+    own = load_cost_settings(stack, root=root).cost.account
+    if own is None:
+        return {}
+    found: dict[str, float] = {}
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        other = path.name[len("Pulumi.") : -len(".yaml")]
+        if other == stack:
+            continue
+        settings = load_cost_settings(other, root=root)
+        if settings.cost.account is None or settings.cost.account.id != own.id:
+            continue
+        items = items_from_plan(plan_stack(other, root=root))
+        found[other] = estimate(items, settings.prices, settings.usage).total_usd
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -138,7 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n" + report_text(violations))
     code = 3 if any(v.level == EnforcementLevel.MANDATORY for v in violations) else 0
     if with_cost:
-        code = max(code, cost_report(result, root=args.root, json_file=args.cost_json))
+        try:
+            # The account's other stacks, planned now: the check judges the code as it is.
+            others = account_others(args.stack, root=args.root)
+        except (ConfigError, CostError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        code = max(code, cost_report(result, root=args.root, json_file=args.cost_json, others=others))
     if preview is not None:
         code = max(code, _report_preview(preview, result, args.allow_replace, args.diff_json))
     return code
@@ -154,7 +214,7 @@ def _preview(result: PlanResult, against: Path | None, first_deploy: bool) -> Pr
 def _report_preview(preview: Preview, result: PlanResult, allowed: list[str], diff_json: Path | None) -> int:
     """Print the preview and its ETA, write `--diff-json`; 4 when a guarded step is not allowed."""
     print("\n" + render(preview, allowed))
-    print(estimate(preview, result).line())
+    print(estimate_eta(preview, result).line())
     if diff_json is not None:
         diff_json.write_text(json.dumps(preview.document(), indent=2) + "\n")
         print(f"\nChanges written to {diff_json}")

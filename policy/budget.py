@@ -1,4 +1,4 @@
-"""The budget policy: a stack's monthly estimate must stay within `cost:monthlyBudget`.
+"""The budget policy: a stack's estimate within `cost:monthlyBudget`, its account's within `cost:account`.
 
 A `StackValidationPolicy` for the policy pack (which lists `budget`; this
 module never builds a `PolicyPack`, whose constructor serves gRPC forever).
@@ -19,8 +19,8 @@ from pulumi_policy import (
 
 from config import ConfigError
 from config.paths import ROOT
-from cost.budget import check_budget
-from cost.estimate import CostError, estimate
+from cost.account import OthersFor, budget_violations, ledger_others
+from cost.estimate import CostError
 from cost.model import Item
 from cost.settings import CostSettings, load_cost_settings
 from policy.common import UNKNOWN, props_of
@@ -73,8 +73,11 @@ def committed_settings(stack: str, root: Path = ROOT) -> CostSettings | None:
     return load_cost_settings(stack, root=root)
 
 
-def budget_policy(settings_for: SettingsFor = committed_settings) -> StackValidationPolicy:
-    """The policy, reading each stack's settings with `settings_for`."""
+def budget_policy(
+    settings_for: SettingsFor = committed_settings, others_for: OthersFor = ledger_others
+) -> StackValidationPolicy:
+    """The policy, reading each stack's settings with `settings_for` and the account's other
+    stacks' estimates with `others_for` (by default the committed ledger)."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         if not args.resources:
@@ -85,21 +88,24 @@ def budget_policy(settings_for: SettingsFor = committed_settings) -> StackValida
             settings = settings_for(stack)
             if settings is None:
                 return
-            verdict = check_budget(items, settings, estimate(items, settings.prices, settings.usage))
+            messages = budget_violations(items, settings, others_for)
         except (ConfigError, CostError) as exc:
             report_violation(f"cannot estimate the monthly cost of stack {stack}: {exc}", None)
             return
-        if verdict.over:
-            report_violation(verdict.message(), None)
+        for message in messages:
+            report_violation(message, None)
 
     return StackValidationPolicy(
         name=NAME,
-        description="The monthly cost estimate of the stack stays within cost:monthlyBudget.",
+        description=(
+            "The monthly cost estimate of the stack stays within cost:monthlyBudget, and the estimates "
+            "of every stack of its AWS account within cost:account.monthlyBudget."
+        ),
         validate=validate,
         enforcement_level=EnforcementLevel.MANDATORY,
         remediation_steps=(
-            "Take one of the cheaper options the message lists, or raise cost:monthlyBudget "
-            "after agreeing the new figure with the team."
+            "Take one of the cheaper options the message lists. The account's cap is set by whoever "
+            "pays for the account; a stack's own budget is the team's to agree."
         ),
     )
 

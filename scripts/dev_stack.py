@@ -1,9 +1,11 @@
 """Create a personal stack `dev-<name>` from `Pulumi.dev.yaml.template`.
 
 `make dev-stack NAME=alice [CLOUD=1]` (or `python -m scripts.dev_stack alice`)
-writes `Pulumi.dev-alice.yaml` with a VMID block and a VPC range no other
-stack file uses, the cloud part off (or scaled down with `--cloud`), then
-prints the Pulumi commands that create the stack and set its secrets;
+writes `Pulumi.dev-alice.yaml` with a VMID block no other stack file uses and
+the cloud part off (or, with `--cloud`, on as a tenant of prod's cluster with
+its own 10 EUR budget, counted against the account's cap), then prints the
+prod tenant entry it needs and the Pulumi commands that create the stack and
+set its secrets;
 `--exec` runs them. Names that could be mistaken for a shared stack are
 refused. Exit codes: 0 written, 2 refused.
 """
@@ -16,7 +18,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from ipaddress import IPv4Network
 from pathlib import Path
 from string import Template
 from typing import Any, cast
@@ -84,14 +85,23 @@ def allocate_block(name: str, root: Path, own: Path) -> int:
 def render(name: str, block: int, *, cloud: bool, template: str) -> str:
     """The stack file's text."""
     start = VMID_BASE + block * VMID_BLOCK
-    cidr = IPv4Network(f"10.{100 + block}.0.0/16")
     return Template(template).substitute(
         stack=PREFIX + name,
         name=name,
         vmid_start=start,
         vmid_end=start + VMID_BLOCK - 1,
-        cidr=cidr,
         cloud_enabled="true" if cloud else "false",
+    )
+
+
+def tenant_entry(stack: str) -> str:
+    """The `cloud:tenants` entry prod needs before a personal cloud stack can deploy."""
+    return (
+        f"    {stack}:\n"
+        f"      deployerArn: arn:aws:iam::123456789012:role/campus-dev-deployer\n"
+        f"      namespaces: [{stack}]\n"
+        f"      domain: {stack}.dev.campus.reverse9.xyz\n"
+        f'      quota: {{cpu: "1", memory: 2Gi, limitsMemory: 3Gi, storage: 10Gi}}\n'
     )
 
 
@@ -133,6 +143,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         start = VMID_BASE + block * VMID_BLOCK
         part = "on, scaled down" if args.cloud else "off"
         print(f"Wrote {target.name}: VMIDs {start}-{start + VMID_BLOCK - 1}, cloud part {part}")
+    if args.cloud:
+        print(
+            f"\nThe cloud part runs in prod's cluster, in namespace {stack}: prod must host it first."
+            "\nAdd under cloud:tenants in Pulumi.prod.yaml (a reviewed change, previewed on prod):"
+        )
+        print(tenant_entry(stack), end="")
     steps = commands(stack)
     print("\nNext, with the Pulumi CLI logged in to the team backend:")
     for step in steps:

@@ -10,10 +10,16 @@ import pulumi_kubernetes as k8s
 from components.aws.eks_cluster import EksCluster, EksClusterArgs
 from components.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
-from config import StackConfig
+from components.aws.policies import account_of
+from components.kubernetes.karpenter import Karpenter, KarpenterArgs
+from components.kubernetes.tenant import TenantQuotaArgs, TenantSpace, TenantSpaceArgs
+from config import StackConfig, charts
 from config.cloud import CloudConfig
 from config.cluster import principal_key
 from stacks.providers import aws_provider
+
+INGRESS_NAMESPACE = "traefik"
+"""Namespace of the ingress controller (components/kubernetes/ingress.py's default)."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,10 @@ class CloudParts:
     """Route53 hosted zone of the platform's domain."""
     domain: str
     """DNS domain of the platform."""
+    nlb_zone_id: pulumi.Output[str]
+    """Route53 zone of the NLB's DNS name (tenants alias their records to it)."""
+    tenants: dict[str, TenantSpace]
+    """The tenants' spaces on this cluster, by tenant stack."""
 
 
 def record_key(record: str) -> str:
@@ -58,7 +68,9 @@ def record_key(record: str) -> str:
 
 
 def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
-    """Declare the cloud's resources through one explicit AWS provider."""
+    """Declare the cloud's resources through one explicit AWS provider (the dedicated topology)."""
+    if cloud.network is None or cloud.cluster is None:
+        raise ValueError("build_cloud builds a cluster-owning stack; a tenant goes through stacks.tenant")
     provider = aws_provider(f"{cfg.stack}-aws", cloud, project=cfg.project, stack=cfg.stack)
     net = cloud.network
     network = Network(
@@ -70,6 +82,8 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
             region=cloud.region,
             provider=provider,
             nat_gateways=net.nat_gateways,
+            nat_type=net.nat_type,
+            nat_instance_type=net.nat_instance_type,
             flow_logs=net.flow_logs,
             flow_log_retention_days=net.flow_log_retention_days,
             protect=cfg.is_prod,
@@ -95,9 +109,35 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
             desired_size=nodes.desired_size,
             max_size=nodes.max_size,
             disk_size_gib=nodes.disk_size_gib,
+            architecture=nodes.architecture,
+            support_type=spec.support_type,
             protect=cfg.is_prod,
         ),
     )
+
+    scaling = spec.autoscaling
+    if scaling.enabled:
+        Karpenter(
+            f"{cfg.stack}-karpenter",
+            KarpenterArgs(
+                chart=charts.KARPENTER,
+                cluster_name=cluster.cluster_name,
+                cluster_endpoint=cluster.endpoint,
+                region=cloud.region,
+                private_subnet_ids=network.private_subnet_ids,
+                node_security_group_id=cluster.cluster_security_group_id,
+                k8s_provider=cluster.k8s_provider,
+                aws_provider=provider,
+                system_nodes=cluster.workloads_ready,
+                capacity_types=scaling.capacity_types,
+                architectures=scaling.architectures,
+                instance_families=scaling.instance_families,
+                max_cpu=scaling.max_cpu,
+                consolidate_after=scaling.consolidate_after,
+                expire_after=scaling.expire_after,
+                protect=cfg.is_prod,
+            ),
+        )
 
     dns = cloud.dns
     ingress = cloud.ingress
@@ -117,6 +157,27 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
         ),
     )
 
+    _, partition = account_of(provider)
+    tenants = {
+        tenant: TenantSpace(
+            f"tenant-{tenant}",
+            TenantSpaceArgs(
+                tenant=tenant,
+                namespaces=t.namespaces,
+                deployer_arn=t.deployer_arn,
+                quota=TenantQuotaArgs(**t.quota.model_dump()),
+                cluster_name=cluster.cluster_name,
+                partition=partition,
+                ingress_namespace=INGRESS_NAMESPACE,
+                k8s_provider=cluster.k8s_provider,
+                aws_provider=provider,
+                depends_on=cluster.workloads_ready,
+                protect=cfg.is_prod,
+            ),
+        )
+        for tenant, t in sorted(cloud.tenants.items())
+    }
+
     pulumi.export("vpcId", network.vpc_id)
     pulumi.export("publicSubnetIds", network.public_subnet_ids)
     pulumi.export("privateSubnetIds", network.private_subnet_ids)
@@ -124,6 +185,21 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
     pulumi.export("clusterEndpoint", cluster.endpoint)
     pulumi.export("kubeconfig", cluster.kubeconfig)
     pulumi.export("nlbDnsName", lb.dns_name)
+    # What a tenant stack reads through its StackReference: nothing secret.
+    pulumi.export(
+        "cluster",
+        {
+            "name": cluster.cluster_name,
+            "endpoint": cluster.endpoint,
+            "certificateAuthority": cluster.certificate_authority,
+            "oidcProviderArn": cluster.oidc_provider_arn,
+            "oidcIssuerUrl": cluster.oidc_issuer_url,
+            "storageClass": cluster.storage_class_name,
+            "region": cloud.region,
+            "nlbDnsName": lb.dns_name,
+            "nlbZoneId": lb.zone_id,
+        },
+    )
 
     return CloudParts(
         aws_provider=provider,
@@ -139,4 +215,6 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
         nlb_dns_name=lb.dns_name,
         hosted_zone_id=dns.hosted_zone_id,
         domain=dns.domain,
+        nlb_zone_id=lb.zone_id,
+        tenants=tenants,
     )

@@ -46,7 +46,9 @@ def catalog_args(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig)
             certificate_days=t.certificate_days,
         ),
         autoscaling_metric=dd.autoscaling.metric,
-        autoscaling_maximum=dd.autoscaling.maximum or cloud.cluster.node_group.max_size,
+        # The monitors run where the cluster is owned (build_platform): a cluster is configured there.
+        autoscaling_maximum=dd.autoscaling.maximum
+        or (cloud.cluster.node_group.max_size if cloud.cluster is not None else 1),
         workloads=Workloads(pgpool_replicas=platform.postgresql.pgpool_replicas),
     )
 
@@ -54,6 +56,12 @@ def catalog_args(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig)
 def budget_note(cfg: StackConfig) -> str:
     """The dashboard's cost panel: the AWS budget and what Datadog costs outside it."""
     lines = ["**AWS budget**"]
+    if cfg.cost is not None and cfg.cost.account is not None:
+        lines.append(
+            f"{cfg.cost.account.monthly_budget:g} {cfg.cost.currency}/month for the whole AWS account "
+            f"({cfg.cost.account.id}), every stack together; alerts at 50, 80 and 100 % of actual spend "
+            "and 100 % of forecast"
+        )
     if cfg.cost is not None and cfg.cost.monthly_budget is not None:
         lines.append(
             f"{cfg.cost.monthly_budget:g} {cfg.cost.currency}/month, AWS Budgets `{cfg.stack}-monthly-cost`; "

@@ -12,10 +12,13 @@ from components.kubernetes.datadog import (
 )
 from components.kubernetes.external_dns import ExternalDns, ExternalDnsArgs
 from components.kubernetes.ingress import IngressController, IngressControllerArgs
+from components.kubernetes.pg_dump import SERVICE_ACCOUNT as DUMP_SERVICE_ACCOUNT
+from components.kubernetes.pg_dump import PostgresDump, PostgresDumpArgs
 from components.kubernetes.postgresql_ha import CREDENTIALS_SECRET as PG_CREDENTIALS
 from components.kubernetes.postgresql_ha import NAMESPACE as PG_NAMESPACE
 from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
-from components.kubernetes.velero import Velero, VeleroArgs
+from components.kubernetes.velero import DUMP_PREFIX, TenantSchedule, Velero, VeleroArgs, dump_statements
+from components.kubernetes.workload_role import workload_role
 from config import StackConfig, charts
 from config.platform import PlatformConfig
 from stacks.cloud import CloudParts
@@ -51,6 +54,8 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             region=region,
             hosted_zone_ids=[cloud.hosted_zone_id],
             domain_filters=[cloud.domain],
+            # Each tenant owns the records of its own domain.
+            exclude_domains=sorted(t.domain for t in cfg.cloud.tenants.values()),
             owner_id=pulumi.Output.concat(cfg.project, "-", cfg.stack, "-", cloud.cluster_name),
             k8s_provider=cloud.k8s_provider,
             workloads_ready=cloud.workloads_ready,
@@ -110,6 +115,7 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             workloads_ready=cloud.workloads_ready,
             storage_ready=[cloud.storage_ready],
             values=platform.values_for("postgresql-ha"),
+            namespace=PG_NAMESPACE,
             pod_annotations=(
                 postgres_check_annotations(
                     cfg.stack, namespace=PG_NAMESPACE, secret=PG_CREDENTIALS, key="password"
@@ -131,6 +137,15 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             schedule=platform.velero.schedule,
             retention_days=platform.velero.retention_days,
             noncurrent_version_days=platform.velero.noncurrent_version_days,
+            tenants={
+                tenant: TenantSchedule(
+                    namespaces=t.namespaces,
+                    schedule=t.backup.schedule,
+                    retention_days=t.backup.retention_days,
+                )
+                for tenant, t in cfg.cloud.tenants.items()
+            },
+            dump_retention_days=platform.velero.retention_days,
             k8s_provider=cloud.k8s_provider,
             workloads_ready=cloud.workloads_ready,
             aws_provider=cloud.aws_provider,
@@ -161,6 +176,56 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             ),
         )
         build_monitoring(cfg, cfg.cloud, platform)
+    dump_role, dump_policy = workload_role(
+        velero,
+        f"{cfg.stack}-pg-dump",
+        namespace=PG_NAMESPACE,
+        service_account=DUMP_SERVICE_ACCOUNT,
+        oidc_provider_arn=cloud.oidc_provider_arn,
+        oidc_issuer_url=cloud.oidc_issuer_url,
+        statements=dump_statements(velero.bucket.arn, velero.key.arn, cfg.stack),
+        provider=cloud.aws_provider,
+    )
+    PostgresDump(
+        "postgresql-dump",
+        PostgresDumpArgs(
+            namespace=database.namespace,
+            host="postgresql-ha-pgpool",
+            credentials_secret=database.credentials_secret,
+            bucket=velero.bucket.bucket,
+            prefix=f"{DUMP_PREFIX}/{cfg.stack}",
+            role_arn=dump_role.arn,
+            region=region,
+            schedule=pg.dump_schedule,
+            postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
+            aws_cli_image=charts.AWS_CLI_IMAGE,
+            image_registry=pg.image_registry,
+            k8s_provider=cloud.k8s_provider,
+            depends_on=[database.release, dump_policy],
+        ),
+    )
+    # Each tenant's dump job writes its own folder with a role the host owns,
+    # trusted for the tenant's service account only: the tenant needs no IAM rights.
+    tenant_exports: dict[str, object] = {}
+    for tenant, t in sorted(cfg.cloud.tenants.items()):
+        role, _ = workload_role(
+            velero,
+            f"{tenant}-pg-dump",
+            namespace=t.namespaces[0],
+            service_account=DUMP_SERVICE_ACCOUNT,
+            oidc_provider_arn=cloud.oidc_provider_arn,
+            oidc_issuer_url=cloud.oidc_issuer_url,
+            statements=dump_statements(velero.bucket.arn, velero.key.arn, tenant),
+            provider=cloud.aws_provider,
+        )
+        tenant_exports[tenant] = {
+            "namespaces": t.namespaces,
+            "backupBucket": velero.bucket.bucket,
+            "dumpPrefix": f"{DUMP_PREFIX}/{tenant}",
+            "dumpRoleArn": role.arn,
+            "ingressClass": traefik.ingress_class,
+        }
+    pulumi.export("tenants", tenant_exports)
     pulumi.export(
         "platform",
         {"hosts": app.hosts, "backupBucket": velero.bucket.bucket, "databaseService": database.service},

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from config.stackfile import StackFile, read_stack_file
 from offline.harness import PlanResult
@@ -34,6 +35,18 @@ def with_changes(
     return config
 
 
+DEDICATED = "staging-dedicated"
+"""Pseudo stack name the `plan` fixture reads as staging in the dedicated topology (its own cluster)."""
+
+
+def dedicated_staging_changes() -> dict[str, Any]:
+    """The keys config/topologies/staging-dedicated.yaml sets on staging (the host reference goes)."""
+    doc: dict[str, Any] = yaml.safe_load(
+        (ROOT / "config" / "topologies" / "staging-dedicated.yaml").read_text()
+    )
+    return doc
+
+
 _COMMITTED: dict[str, PlanResult] = {}
 """Plans of the committed stacks, made once per test process (each xdist worker has its own)."""
 
@@ -44,6 +57,7 @@ def plan() -> Planner:
 
     A plan without changes is made once per process and each caller gets its own
     copy (a test may change what it is given); a plan with changes is always new.
+    `staging-dedicated` plans staging with its own VPC and cluster (the dedicated topology).
     """
 
     def run(
@@ -51,6 +65,8 @@ def plan() -> Planner:
         set_: Mapping[str, Any] | None = None,
         unset: tuple[str, ...] = (),
     ) -> PlanResult:
+        if stack == DEDICATED:
+            return run("staging", {**dedicated_staging_changes(), **(set_ or {})}, (*unset, "cloud:host"))
         base = stack_file(stack)
         committed = not set_ and not unset
         if committed and stack in _COMMITTED:

@@ -23,6 +23,10 @@ class BudgetArgs:
     """Percentages of the limit that notify, each for actual and for forecast spend. Default 80 and 100."""
     tag_key: str = "stack"
     """Cost allocation tag that tells this stack's costs apart (the provider tags every resource with it)."""
+    account: bool = False
+    """Watch the whole account (every stack, and whatever else runs in it) instead of one stack's tag."""
+    notifications: Sequence[tuple[float, str]] = ()
+    """(percentage, ACTUAL or FORECASTED) pairs; when given, they replace `thresholds`."""
     alert_topic_arns: Sequence[pulumi.Input[str]] = ()
     """SNS topics that also receive every notification (Slack through AWS Chatbot). Default ()."""
 
@@ -51,20 +55,25 @@ class Budget(pulumi.ComponentResource):
                 "notification_type": kind,
                 "subscriber_email_addresses": list(args.alert_emails),
             }
-            for threshold in args.thresholds
-            for kind in ("ACTUAL", "FORECASTED")
+            for threshold, kind in (
+                args.notifications or [(t, k) for t in args.thresholds for k in ("ACTUAL", "FORECASTED")]
+            )
         ]
         if args.alert_topic_arns:
             for notification in notifications:
                 notification["subscriber_sns_topic_arns"] = list(args.alert_topic_arns)
         budget = aws.budgets.Budget(
             f"{name}-monthly",
-            name=f"{args.stack}-monthly-cost",
+            name=f"{args.stack}-account-monthly-cost" if args.account else f"{args.stack}-monthly-cost",
             budget_type="COST",
             time_unit="MONTHLY",
             limit_amount=f"{args.limit_usd:.2f}",
             limit_unit="USD",
-            cost_filters=[{"name": "TagKeyValue", "values": [f"user:{args.tag_key}${args.stack}"]}],
+            # The account's budget sees the whole bill (shared cluster, data
+            # transfer, anything untagged); a stack's budget its own tag only.
+            cost_filters=None
+            if args.account
+            else [{"name": "TagKeyValue", "values": [f"user:{args.tag_key}${args.stack}"]}],
             notifications=notifications,
             opts=pulumi.ResourceOptions(parent=self, provider=args.provider),
         )

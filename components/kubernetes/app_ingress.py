@@ -27,16 +27,20 @@ class AppIngressArgs:
 
     routes: Mapping[str, AppRoute]
     """Routes by stable label (`api`, `www`)."""
-    ingress_class: str
+    ingress_class: pulumi.Input[str]
     """IngressClass of the controller that serves it."""
     cluster_issuer: str
-    """ClusterIssuer cert-manager uses for the hosts' certificate."""
+    """Issuer cert-manager uses for the hosts' certificate (a ClusterIssuer unless `issuer_kind` says)."""
     k8s_provider: k8s.Provider
     """The cluster's Kubernetes provider."""
     depends_on: Sequence[pulumi.Resource] = ()
     """The controller's release and the issuer: the Ingress is admitted and served only after them."""
     namespace: str = "app"
-    """Namespace the program creates for the application. Default `app`."""
+    """Namespace of the application. Default `app`."""
+    create_namespace: bool = True
+    """Create the namespace (False: a tenant's namespace, made by the host). Default True."""
+    issuer_kind: str = "ClusterIssuer"
+    """`ClusterIssuer`, or `Issuer` (namespaced: a tenant's own). Default `ClusterIssuer`."""
     tls_secret: str = "app-tls"
     """Secret cert-manager writes the certificate to. Default `app-tls`."""
     workloads_ready: Sequence[pulumi.Resource] = ()
@@ -54,8 +58,19 @@ class AppIngress(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AppIngressArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:AppIngress", name, None, opts)
-        ns = namespace(
-            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
+        ns_name: pulumi.Input[str] = args.namespace
+        if args.create_namespace:
+            ns_name = namespace(
+                self,
+                name,
+                namespace=args.namespace,
+                provider=args.k8s_provider,
+                depends_on=args.workloads_ready,
+            ).metadata.name
+        annotation = (
+            "cert-manager.io/cluster-issuer"
+            if args.issuer_kind == "ClusterIssuer"
+            else "cert-manager.io/issuer"
         )
         labels = sorted(args.routes)
         self.hosts = [args.routes[label].host for label in labels]
@@ -83,9 +98,9 @@ class AppIngress(pulumi.ComponentResource):
             f"{name}-ingress",
             metadata={
                 "name": "app",
-                "namespace": ns.metadata.name,
+                "namespace": ns_name,
                 "annotations": {
-                    "cert-manager.io/cluster-issuer": args.cluster_issuer,
+                    annotation: args.cluster_issuer,
                     "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
                     "traefik.ingress.kubernetes.io/router.tls": "true",
                 },

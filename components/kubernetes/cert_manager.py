@@ -162,3 +162,61 @@ class CertManager(pulumi.ComponentResource):
         }
         self.role_arn = role.arn
         self.register_outputs({"release": self.release.name, "roleArn": self.role_arn})
+
+
+def http01_issuer_spec(*, environment: str, email: str, ingress_class: str) -> dict[str, Any]:
+    """The spec of a namespaced ACME Issuer solving HTTP-01 through the ingress controller.
+
+    A tenant has no Route53 role on its host's cluster and may create no
+    ClusterIssuer: HTTP-01 needs neither, only the shared ingress controller.
+    """
+    return {
+        "acme": {
+            "email": email,
+            "server": ACME_SERVERS[environment],
+            "privateKeySecretRef": {"name": f"{issuer_name(environment)}-account-key"},
+            "solvers": [{"http01": {"ingress": {"ingressClassName": ingress_class}}}],
+        }
+    }
+
+
+@dataclass(frozen=True)
+class AcmeIssuerArgs:
+    """Inputs of `AcmeIssuer`."""
+
+    environment: str
+    """Let's Encrypt environment: `staging` or `production`."""
+    acme_email: str
+    """Contact address registered with Let's Encrypt."""
+    namespace: pulumi.Input[str]
+    """Namespace of the Issuer (and of the certificates it signs)."""
+    ingress_class: pulumi.Input[str]
+    """IngressClass that serves the HTTP-01 challenges."""
+    k8s_provider: k8s.Provider
+    """Provider of the cluster (cert-manager's CRDs installed by its host)."""
+
+
+class AcmeIssuer(pulumi.ComponentResource):
+    """A namespaced Let's Encrypt Issuer (HTTP-01), for a tenant that owns no cluster-scoped object."""
+
+    issuer: k8s.apiextensions.CustomResource
+    """The Issuer."""
+    name: str
+    """Its name (what the Ingress's `cert-manager.io/issuer` annotation says)."""
+
+    def __init__(self, name: str, args: AcmeIssuerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("campus:kubernetes:AcmeIssuer", name, None, opts)
+        self.name = issuer_name(args.environment)
+        self.issuer = k8s.apiextensions.CustomResource(
+            f"{name}-{self.name}",
+            api_version="cert-manager.io/v1",
+            kind="Issuer",
+            metadata={"name": self.name, "namespace": args.namespace},
+            spec=pulumi.Output.from_input(args.ingress_class).apply(
+                lambda cls: http01_issuer_spec(
+                    environment=args.environment, email=args.acme_email, ingress_class=cls
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider),
+        )
+        self.register_outputs({"name": self.name})

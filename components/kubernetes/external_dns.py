@@ -45,6 +45,9 @@ class ExternalDnsArgs:
     """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
     the namespace depends on it. Default () (a cluster already running)."""
 
+    exclude_domains: Sequence[str] = ()
+    """Subdomains left to someone else (a tenant stack owns its records): `--exclude-domains`."""
+
 
 class ExternalDns(pulumi.ComponentResource):
     """external-dns with a Route53 role limited to the stack's hosted zones."""
@@ -89,7 +92,10 @@ class ExternalDns(pulumi.ComponentResource):
             "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT, "annotations": role_annotation(role)},
             "sources": ["ingress", "service"],
             "domainFilters": list(args.domain_filters),
-            "extraArgs": [f"--zone-id-filter={zone}" for zone in args.hosted_zone_ids],
+            "extraArgs": [
+                *(f"--zone-id-filter={zone}" for zone in args.hosted_zone_ids),
+                *(f"--exclude-domains={domain}" for domain in args.exclude_domains),
+            ],
             "registry": "txt",
             "txtOwnerId": args.owner_id,
             # upsert-only never deletes: a record another cluster owns survives any mistake here.

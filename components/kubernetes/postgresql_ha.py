@@ -37,7 +37,7 @@ class PostgresqlHaArgs:
     """PostgreSQL instances (primary plus standbys)."""
     pgpool_replicas: int
     """pgpool instances."""
-    storage_class: str
+    storage_class: pulumi.Input[str]
     """StorageClass of the instances' volumes (gp3)."""
     storage_size: str
     """Size of each instance's volume, e.g. `20Gi`."""
@@ -56,7 +56,9 @@ class PostgresqlHaArgs:
     values: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """Environment values (config/values/postgresql-ha/<stack>.yaml); computed values win. Default {}."""
     namespace: str = NAMESPACE
-    """Namespace the program creates for the release. Default `postgresql`."""
+    """Namespace of the release. Default `postgresql`."""
+    create_namespace: bool = True
+    """Create the namespace (False: a tenant's namespace, made by the host). Default True."""
     protect: bool = False
     """Protect the namespace and release (prod): deleting either deletes the data. Default False."""
     workloads_ready: Sequence[pulumi.Resource] = ()
@@ -73,23 +75,30 @@ class PostgresqlHa(pulumi.ComponentResource):
     """The Helm release."""
     service: pulumi.Output[str]
     """In-cluster address of pgpool, the one endpoint clients use."""
+    namespace: pulumi.Input[str]
+    """Namespace of the release."""
+    credentials_secret: pulumi.Output[str]
+    """Secret with the `postgres` user's password (key `password`)."""
     credentials: k8s.core.v1.Secret
     """The Secret holding the `postgres` password (`CREDENTIALS_SECRET`)."""
 
     def __init__(self, name: str, args: PostgresqlHaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:PostgresqlHa", name, None, opts)
-        ns = namespace(
-            self,
-            name,
-            namespace=args.namespace,
-            provider=args.k8s_provider,
-            depends_on=args.workloads_ready,
-            protect=args.protect,
-        )
+        ns: k8s.core.v1.Namespace | str = args.namespace
+        if args.create_namespace:
+            ns = namespace(
+                self,
+                name,
+                namespace=args.namespace,
+                provider=args.k8s_provider,
+                depends_on=args.workloads_ready,
+                protect=args.protect,
+            )
+        ns_name = ns if isinstance(ns, str) else ns.metadata.name
         child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
         db_secret = k8s.core.v1.Secret(
             f"{name}-postgresql-credentials",
-            metadata={"name": CREDENTIALS_SECRET, "namespace": ns.metadata.name},
+            metadata={"name": CREDENTIALS_SECRET, "namespace": ns_name},
             type="Opaque",
             string_data={
                 "password": pulumi.Output.secret(args.postgres_password),
@@ -101,7 +110,7 @@ class PostgresqlHa(pulumi.ComponentResource):
         self.credentials = db_secret
         pgpool_secret = k8s.core.v1.Secret(
             f"{name}-pgpool-credentials",
-            metadata={"name": "pgpool-credentials", "namespace": ns.metadata.name},
+            metadata={"name": "pgpool-credentials", "namespace": ns_name},
             type="Opaque",
             string_data={
                 "admin-password": pulumi.Output.secret(args.pgpool_admin_password),
@@ -109,6 +118,11 @@ class PostgresqlHa(pulumi.ComponentResource):
             },
             opts=child,
         )
+
+        # The frozen bitnamilegacy copies cannot be checked for arm64 manifests
+        # from here (Bitnami's catalogue went multi-arch in 2023, the legacy
+        # copies are not documented): the database stays on amd64 nodes.
+        amd64 = {"kubernetes.io/arch": "amd64"}
 
         def image(pin: ImagePin) -> dict[str, str]:
             return {"registry": args.image_registry, "repository": pin.repository, "tag": pin.tag}
@@ -124,11 +138,15 @@ class PostgresqlHa(pulumi.ComponentResource):
                 "replicaCount": args.replicas,
                 "username": "postgres",
                 "existingSecret": db_secret.metadata.name,
+                "nodeSelector": amd64,
+                "pdb": {"create": True},
             },
             "pgpool": {
                 "image": image(args.pgpool_image),
                 "replicaCount": args.pgpool_replicas,
                 "existingSecret": pgpool_secret.metadata.name,
+                "nodeSelector": amd64,
+                "pdb": {"create": True},
             },
             "persistence": {"enabled": True, "storageClass": args.storage_class, "size": args.storage_size},
             # Both would pull further bitnamilegacy images that are not pinned here.
@@ -150,5 +168,7 @@ class PostgresqlHa(pulumi.ComponentResource):
             depends_on=[db_secret, pgpool_secret, *args.storage_ready],
             protect=args.protect,
         )
-        self.service = pulumi.Output.concat("postgresql-ha-pgpool.", ns.metadata.name, ".svc.cluster.local")
+        self.service = pulumi.Output.concat("postgresql-ha-pgpool.", ns_name, ".svc.cluster.local")
+        self.namespace = ns_name
+        self.credentials_secret = db_secret.metadata.name
         self.register_outputs({"release": self.release.name, "service": self.service})

@@ -46,7 +46,7 @@ def helm_release(
     *,
     release: str,
     pin: ChartPin,
-    namespace: k8s.core.v1.Namespace,
+    namespace: k8s.core.v1.Namespace | str,
     values: Mapping[str, Any],
     computed: Mapping[str, Any],
     provider: k8s.Provider,
@@ -70,7 +70,8 @@ def helm_release(
         chart=chart or pin.chart,
         version=pin.version,
         repository_opts={"repo": pin.repository} if pin.repository is not None else None,
-        namespace=namespace.metadata.name,
+        # A tenant deploys into a namespace its host made: then only its name is known here.
+        namespace=namespace if isinstance(namespace, str) else namespace.metadata.name,
         values=deep_merge(dict(values), dict(computed)),
         atomic=True,
         cleanup_on_fail=True,

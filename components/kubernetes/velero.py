@@ -1,5 +1,6 @@
 """Velero: cluster backups to a dedicated S3 bucket, volume snapshots on EBS, a daily schedule."""
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,8 @@ from components.kubernetes.workload_role import role_annotation, workload_role
 from config.charts import VELERO_AWS_PLUGIN_FOR, ChartPin, ImagePin, minor
 
 SERVICE_ACCOUNT = "velero-server"
+DUMP_PREFIX = "pg-dumps"
+"""Key prefix of the logical PostgreSQL dumps in the backup bucket (one folder per stack below it)."""
 LOCATION = "default"
 """Name of the backup storage location and of the volume snapshot location."""
 
@@ -30,13 +33,27 @@ def check_plugin(server: ImagePin, plugin: ImagePin) -> None:
         )
 
 
-def schedule_spec(*, cron: str, retention_days: int) -> dict[str, Any]:
-    """A Schedule backing up every namespace and snapshotting its volumes."""
+@dataclass(frozen=True)
+class TenantSchedule:
+    """A tenant's own backup: its namespaces, on its own schedule, with its own TTL."""
+
+    namespaces: Sequence[str]
+    schedule: str
+    retention_days: int
+
+
+def schedule_spec(
+    *, cron: str, retention_days: int, namespaces: Sequence[str] = ("*",), excluded: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A Schedule backing up `namespaces` (all by default) and snapshotting their volumes."""
+    template: dict[str, Any] = {"includedNamespaces": list(namespaces)}
+    if excluded:
+        template["excludedNamespaces"] = list(excluded)
     return {
         "schedule": cron,
         "useOwnerReferencesInBackup": False,
         "template": {
-            "includedNamespaces": ["*"],
+            **template,
             "snapshotVolumes": True,
             "storageLocation": LOCATION,
             "volumeSnapshotLocations": [LOCATION],
@@ -78,7 +95,11 @@ class VeleroArgs:
     namespace: str = "velero"
     """Namespace the program creates for the release. Default `velero`."""
     protect: bool = False
-    """Protect the bucket (prod). Default False."""
+    """Protect the bucket and its key (prod). Default False."""
+    tenants: Mapping[str, TenantSchedule] = field(default_factory=dict[str, TenantSchedule])
+    """Tenants' own schedules, by tenant stack; the host's schedule leaves their namespaces out."""
+    dump_retention_days: int = 30
+    """Days the logical PostgreSQL dumps stay in the bucket."""
     workloads_ready: Sequence[pulumi.Resource] = ()
     """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
     the namespace depends on it. Default () (a cluster already running)."""
@@ -95,6 +116,8 @@ class Velero(pulumi.ComponentResource):
     """The daily backup Schedule."""
     role_arn: pulumi.Output[str]
     """ARN of the role Velero's server assumes."""
+    key: aws.kms.Key
+    """The KMS key encrypting the bucket (backups hold the cluster's Secrets)."""
 
     def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_plugin(args.image, args.aws_plugin_image)
@@ -112,10 +135,36 @@ class Velero(pulumi.ComponentResource):
             versioning_configuration={"status": "Enabled"},
             opts=aws_child,
         )
+        # Backups hold every Kubernetes Secret of the cluster: a customer managed
+        # key, so reading them takes a KMS grant as well as S3 access, and
+        # CloudTrail logs each use. Switching the default encryption updates the
+        # configuration in place; objects written before keep SSE-S3.
+        self.key = aws.kms.Key(
+            f"{name}-key",
+            description=f"Encrypts the backups in {args.bucket_prefix}*",
+            enable_key_rotation=True,
+            deletion_window_in_days=30,
+            opts=pulumi.ResourceOptions(parent=self, provider=args.aws_provider, protect=args.protect),
+        )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=self.bucket.id,
-            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": self.key.arn,
+                    },
+                    # One data key per bucket instead of a KMS call per object.
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=aws_child,
+        )
+        aws.s3.BucketPolicy(
+            f"{name}-tls-only",
+            bucket=self.bucket.id,
+            policy=self.bucket.arn.apply(tls_only_policy),
             opts=aws_child,
         )
         aws.s3.BucketPublicAccessBlock(
@@ -139,7 +188,13 @@ class Velero(pulumi.ComponentResource):
                     "filter": {"prefix": ""},
                     "noncurrent_version_expiration": {"noncurrent_days": args.noncurrent_version_days},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
-                }
+                },
+                {
+                    "id": "expire-database-dumps",
+                    "status": "Enabled",
+                    "filter": {"prefix": f"{DUMP_PREFIX}/"},
+                    "expiration": {"days": args.dump_retention_days},
+                },
             ],
             opts=aws_child,
         )
@@ -188,6 +243,12 @@ class Velero(pulumi.ComponentResource):
                     "Effect": "Allow",
                     "Action": "s3:ListBucket",
                     "Resource": self.bucket.arn,
+                },
+                {
+                    "Sid": "UseBackupKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                    "Resource": self.key.arn,
                 },
             ],
             provider=args.aws_provider,
@@ -244,11 +305,72 @@ class Velero(pulumi.ComponentResource):
             api_version="velero.io/v1",
             kind="Schedule",
             metadata={"name": "daily", "namespace": ns.metadata.name},
-            spec=schedule_spec(cron=args.schedule, retention_days=args.retention_days),
+            spec=schedule_spec(
+                cron=args.schedule,
+                retention_days=args.retention_days,
+                excluded=[ns for t in args.tenants.values() for ns in t.namespaces],
+            ),
             # The release installs the Schedule CRD.
             opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[self.release]),
         )
+        for tenant, spec in sorted(args.tenants.items()):
+            k8s.apiextensions.CustomResource(
+                f"{name}-{tenant}-schedule",
+                api_version="velero.io/v1",
+                kind="Schedule",
+                metadata={"name": f"tenant-{tenant}", "namespace": ns.metadata.name},
+                spec=schedule_spec(
+                    cron=spec.schedule, retention_days=spec.retention_days, namespaces=spec.namespaces
+                ),
+                opts=pulumi.ResourceOptions(
+                    parent=self, provider=args.k8s_provider, depends_on=[self.release]
+                ),
+            )
         self.role_arn = role.arn
         self.register_outputs(
             {"bucket": self.bucket.bucket, "release": self.release.name, "roleArn": self.role_arn}
         )
+
+
+def tls_only_policy(bucket_arn: str) -> str:
+    """Bucket policy refusing every request not made over TLS."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
+def dump_statements(bucket_arn: pulumi.Input[str], key_arn: pulumi.Input[str], stack: str) -> list[Any]:
+    """What a stack's dump job may do: write its own folder of dumps (and read it back to restore)."""
+    return [
+        {
+            "Sid": "WriteDumps",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+            "Resource": pulumi.Output.concat(bucket_arn, f"/{DUMP_PREFIX}/{stack}/*"),
+        },
+        {
+            "Sid": "ListDumps",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{DUMP_PREFIX}/{stack}/*"]}},
+        },
+        {
+            "Sid": "UseBackupKey",
+            "Effect": "Allow",
+            "Action": ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key_arn,
+        },
+    ]

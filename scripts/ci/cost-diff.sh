@@ -14,7 +14,8 @@ cd "$(dirname "$0")/../.."
 
 base_sha=${1:?usage: scripts/ci/cost-diff.sh BASE_SHA}
 out=${COST_DIR:-build/cost}
-stacks=${STACKS:-staging prod}
+# Every committed stack (the account's cap judges them together).
+stacks=${STACKS:-$(for f in Pulumi.*.yaml; do s=${f#Pulumi.}; s=${s%.yaml}; [[ $s == dev-* ]] || echo "$s"; done)}
 python=${PYTHON:-venv/bin/python}
 # Absolute, but not resolved: the virtualenv's python is a symlink to the base interpreter.
 python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"
@@ -80,6 +81,9 @@ for stack in $stacks; do
   [[ $rc -eq 0 || $rc -eq 3 ]] || status=1
 done
 cat "$changes" >> "$comment"
+
+echo >> "$comment"
+"$python" -m cost.diff --account "$out" >> "$comment"
 
 if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
   cat "$comment" >> "$GITHUB_STEP_SUMMARY"

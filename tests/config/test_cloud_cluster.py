@@ -7,7 +7,7 @@ import pytest
 
 from config import ConfigError, load_stack_config
 from config.cluster import principal_key
-from tests.conftest import stack_file, with_changes
+from tests.conftest import dedicated_staging_changes, stack_file, with_changes
 
 
 def problems(stack: str, changes: dict[str, Any]) -> str:
@@ -30,38 +30,48 @@ def cluster_with(stack: str, **changes: Any) -> dict[str, Any]:
 
 
 def test_committed_stacks_load() -> None:
-    for stack in ("staging", "prod"):
-        base = stack_file(stack)
-        cfg = load_stack_config(project="campus", stack=stack, raw=base.config, secret_keys=base.secret_keys)
-        assert cfg.cloud is not None and cfg.cloud.cluster.ci_principal_arn.endswith("campus-ci-deployer")
+    base = stack_file("prod")
+    cfg = load_stack_config(project="campus", stack="prod", raw=base.config, secret_keys=base.secret_keys)
+    assert cfg.cloud is not None and cfg.cloud.cluster is not None
+    assert cfg.cloud.cluster.ci_principal_arn.endswith("campus-ci-deployer")
+    assert cfg.cloud.cluster.support_type == "STANDARD"
+    base = stack_file("staging")
+    cfg = load_stack_config(project="campus", stack="staging", raw=base.config, secret_keys=base.secret_keys)
+    # Staging is a tenant: no cluster of its own.
+    assert cfg.cloud is not None and cfg.cloud.cluster is None and cfg.cloud.is_tenant
 
 
 def test_node_sizes_must_be_ordered() -> None:
-    text = problems("staging", cluster_with("staging", minSize=3, desiredSize=2, maxSize=4))
+    text = problems("prod", cluster_with("prod", minSize=3, desiredSize=2, maxSize=4))
     assert "cloud:cluster.nodeGroup" in text and "minSize <= desiredSize <= maxSize" in text
 
 
-def test_arm_instance_types_are_refused() -> None:
-    text = problems("staging", cluster_with("staging", instanceTypes=["m7g.large"]))
-    assert "cloud:cluster.nodeGroup.instanceTypes" in text and "Graviton" in text
+def test_instance_types_must_match_the_architecture() -> None:
+    cluster = json.loads(stack_file("prod").config["cloud:cluster"])
+    cluster["nodeGroup"] = {**cluster["nodeGroup"], "instanceTypes": ["t3.medium"]}
+    text = problems("prod", {"cloud:cluster": cluster})
+    assert "cloud:cluster.nodeGroup" in text and "'t3.medium' is an x86_64 type" in text
+    cluster["nodeGroup"] = {**cluster["nodeGroup"], "instanceTypes": ["m7g.large"], "architecture": "x86_64"}
+    text = problems("prod", {"cloud:cluster": cluster})
+    assert "Graviton" in text and "expected architecture arm64" in text
 
 
 def test_session_arns_cannot_be_administrators() -> None:
     session = "arn:aws:sts::123456789012:assumed-role/admin/alice"
-    text = problems("staging", cluster_with("staging", adminArns=[session]))
+    text = problems("prod", cluster_with("prod", adminArns=[session]))
     assert "cloud:cluster.adminArns" in text and "assumed-role session ARN" in text
 
 
 def test_two_principals_with_one_name_are_refused() -> None:
     twin = "arn:aws:iam::999999999999:role/campus-ci-deployer"
-    text = problems("staging", cluster_with("staging", adminArns=[twin]))
+    text = problems("prod", cluster_with("prod", adminArns=[twin]))
     assert "share the name 'campus-ci-deployer'" in text
 
 
 def test_ci_identity_is_required() -> None:
-    cluster = json.loads(stack_file("staging").config["cloud:cluster"])
+    cluster = json.loads(stack_file("prod").config["cloud:cluster"])
     del cluster["ciPrincipalArn"]
-    assert "cloud:cluster.ciPrincipalArn: missing" in problems("staging", {"cloud:cluster": cluster})
+    assert "cloud:cluster.ciPrincipalArn: missing" in problems("prod", {"cloud:cluster": cluster})
 
 
 def test_open_endpoint_is_refused_in_prod_only() -> None:
@@ -69,13 +79,15 @@ def test_open_endpoint_is_refused_in_prod_only() -> None:
         "prod", cluster_with("prod", publicAccessCidrs=["0.0.0.0/0"])
     )
     base = stack_file("staging")
+    changes = {**dedicated_staging_changes(), **cluster_with("prod", publicAccessCidrs=["0.0.0.0/0"])}
     cfg = load_stack_config(
         project="campus",
         stack="staging",
-        raw=with_changes(base, cluster_with("staging", publicAccessCidrs=["0.0.0.0/0"])),
+        raw=with_changes(base, changes, ("cloud:host",)),
         secret_keys=base.secret_keys,
     )
-    assert cfg.cloud is not None and [str(c) for c in cfg.cloud.cluster.public_access_cidrs] == ["0.0.0.0/0"]
+    assert cfg.cloud is not None and cfg.cloud.cluster is not None
+    assert [str(c) for c in cfg.cloud.cluster.public_access_cidrs] == ["0.0.0.0/0"]
 
 
 def test_retention_must_be_a_cloudwatch_value() -> None:

@@ -13,31 +13,50 @@ from tests.config.test_loader import load, problems
 from tests.cost.fakes import PRICES
 
 
-@pytest.mark.parametrize(("stack", "budget"), [("staging", 165), ("prod", 430)])
-def test_committed_stacks_have_a_budget_in_eur(stack: str, budget: float) -> None:
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_committed_stacks_share_the_account_cap_in_eur(stack: str) -> None:
     cost = load(stack).cost
-    assert cost is not None
-    assert (cost.currency, cost.monthly_budget) == ("EUR", budget)
+    assert cost is not None and cost.account is not None
+    assert (cost.currency, cost.account.id, cost.account.monthly_budget) == ("EUR", "123456789012", 150)
+    assert cost.exchange_rate_date is not None and cost.exchange_rate_source
     assert cost.alert_emails
-
-
-def test_staging_gets_the_smaller_budget() -> None:
-    staging, prod = (load(s).cost for s in ("staging", "prod"))
-    assert staging is not None and prod is not None
-    assert staging.monthly_budget is not None and prod.monthly_budget is not None
-    assert staging.monthly_budget < prod.monthly_budget
+    # Prod declares the account's AWS budget; staging only counts against it.
+    assert cost.account.owner is (stack == "prod")
+    assert cost.monthly_budget is None
 
 
 def test_no_cost_key_means_no_cost_part() -> None:
-    keys = ("cost:currency", "cost:exchangeRate", "cost:monthlyBudget", "cost:alertEmails", "cost:slack")
+    keys = (
+        "cost:currency",
+        "cost:exchangeRate",
+        "cost:exchangeRateDate",
+        "cost:exchangeRateSource",
+        "cost:account",
+        "cost:alertEmails",
+        "cost:slack",
+    )
     assert load(unset=keys).cost is None
 
 
+def test_a_rate_without_its_date_is_refused() -> None:
+    assert "currency EUR needs exchangeRateDate" in problems(unset=("cost:exchangeRateDate",))
+
+
 def test_currency_conversion_both_ways() -> None:
-    cost = CostConfig(currency="EUR", exchange_rate=0.9, monthly_budget=45, alert_emails=["a@b.org"])
+    cost = CostConfig.model_validate(
+        {
+            "currency": "EUR",
+            "exchangeRate": 0.9,
+            "exchangeRateDate": "2026-11-23",
+            "monthlyBudget": 45,
+            "account": {"id": "123456789012", "monthlyBudget": 90},
+            "alertEmails": ["a@b.org"],
+        }
+    )
     assert cost.from_usd(100) == pytest.approx(90)
     assert cost.to_usd(90) == pytest.approx(100)
     assert cost.monthly_budget_usd == pytest.approx(50)
+    assert cost.account_budget_usd == pytest.approx(100)
 
 
 @pytest.mark.parametrize(
@@ -48,7 +67,9 @@ def test_currency_conversion_both_ways() -> None:
         ({"cost:exchangeRate": "-1"}, "cost:exchangeRate: expected greater than 0"),
         ({"cost:monthlyBudget": "lots"}, "cost:monthlyBudget: expected a valid number"),
         ({"cost:alertEmails": ["not-an-address"]}, "'not-an-address' is not an e-mail address"),
-        ({"cost:alertEmails": []}, "monthlyBudget is set but alertEmails is empty"),
+        ({"cost:alertEmails": []}, "account.owner declares the account's budget; expected alertEmails"),
+        ({"cost:exchangeRateDate": "someday"}, "cost:exchangeRateDate: expected a valid date"),
+        ({"cost:account": {"id": "42", "monthlyBudget": 150}}, "cost:account.id: String should match"),
         ({"cost:budget": "10"}, "cost:budget: unknown key"),
     ],
 )

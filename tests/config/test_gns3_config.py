@@ -8,8 +8,21 @@ from pydantic import TypeAdapter
 
 from config.ansible import AnsibleConfig
 from config.ssh import SshPublicKey
-from tests.config.test_loader import load, problems
+from config.stack import StackConfig
+from tests.config.test_loader import load as load_stack
+from tests.config.test_loader import problems as stack_problems
 from tests.conftest import stack_file
+
+
+def load(
+    stack: str = "staging", set_: dict[str, Any] | None = None, unset: tuple[str, ...] = ()
+) -> StackConfig:
+    """The lab settings are staging's unless a test names prod."""
+    return load_stack(stack, set_, unset)
+
+
+def problems(**kwargs: Any) -> str:
+    return stack_problems(**{"stack": "staging", **kwargs})
 
 
 def gns3(stack: str = "staging", **changes: Any) -> dict[str, Any]:
@@ -59,7 +72,7 @@ def test_staging_is_smaller_on_its_own_vmid_and_address() -> None:
     ],
 )
 def test_bad_gns3_settings_name_the_key(gns3_value: dict[str, Any], expected: str) -> None:
-    assert expected in problems(set_={"lab:gns3": gns3_value})
+    assert expected in problems(stack="staging", set_={"lab:gns3": gns3_value})
 
 
 def test_ansible_keys_are_required_and_secret() -> None:

@@ -11,9 +11,7 @@ from config.stack import StackConfig
 from tests.conftest import stack_file, with_changes
 
 
-def load(
-    stack: str = "staging", set_: dict[str, Any] | None = None, unset: tuple[str, ...] = ()
-) -> StackConfig:
+def load(stack: str = "prod", set_: dict[str, Any] | None = None, unset: tuple[str, ...] = ()) -> StackConfig:
     base = stack_file(stack)
     return load_stack_config(
         project=base.project,
@@ -40,14 +38,33 @@ def test_prod_and_staging_differ_where_they_should() -> None:
     prod, staging = load("prod"), load("staging")
     assert prod.is_prod and not staging.is_prod
     assert prod.cloud is not None and staging.cloud is not None
-    assert (prod.cloud.network.zones, staging.cloud.network.zones) == (3, 2)
-    assert (prod.cloud.network.nat_gateways, staging.cloud.network.nat_gateways) == ("perZone", "single")
+    assert prod.cloud.network is not None and prod.cloud.network.zones == 3
+    assert (prod.cloud.network.nat_gateways, prod.cloud.network.nat_type) == ("single", "instance")
+    # Staging runs on prod's cluster: it names its host and owns no network.
+    assert staging.cloud.network is None and staging.cloud.host is not None
+    assert staging.cloud.host.stack == "prod" and prod.cloud.tenants["staging"].namespaces == ["staging"]
 
 
 def test_missing_key_names_stack_and_key() -> None:
     msg = problems(unset=("cloud:network",))
-    assert "stack 'staging'" in msg
-    assert "cloud:network: missing" in msg
+    assert "stack 'prod'" in msg
+    assert "missing network: a stack without cloud:host owns its VPC and cluster" in msg
+
+
+def test_a_tenant_owns_no_network_or_cluster() -> None:
+    msg = problems(stack="staging", set_={"cloud:network": {"cidr": "10.30.0.0/16"}})
+    assert "cloud:host makes this stack a tenant of organization/campus/prod" in msg
+    assert "expected no network of its own" in msg
+
+
+def test_a_tenant_namespace_belongs_to_one_tenant() -> None:
+    tenant = {
+        "deployerArn": "arn:aws:iam::123456789012:role/x",
+        "namespaces": ["staging"],
+        "domain": "x.campus.reverse9.xyz",
+    }
+    msg = problems(set_={"cloud:tenants": {"staging": tenant, "other": tenant}})
+    assert "namespace 'staging' belongs to tenants staging and other" in msg
 
 
 def test_wrong_type() -> None:
@@ -102,7 +119,7 @@ def test_vpc_too_small_for_zones() -> None:
 def test_computed_subnets_do_not_move_when_a_zone_is_added() -> None:
     two = load(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": 2}})
     three = load(set_={"cloud:network": {"cidr": "10.30.0.0/16", "zones": 3}})
-    assert two.cloud is not None and three.cloud is not None
+    assert two.cloud is not None and three.cloud is not None and three.cloud.network is not None
     for kind in ("public_subnets", "private_subnets"):
         before = [s.cidr for s in getattr(two.cloud.network, kind)()]
         after = [s.cidr for s in getattr(three.cloud.network, kind)()]

@@ -241,8 +241,8 @@ def test_a_runner_inside_the_vpc_needs_no_egress_cidr() -> None:
         raw=with_changes(base, cluster("prod", ciRunner={"inVpc": True})),
         secret_keys=base.secret_keys,
     )
-    assert cfg.cloud is not None and cfg.cloud.cluster.ci_runner is not None
-    assert cfg.cloud.cluster.ci_runner.in_vpc
+    assert cfg.cloud is not None and cfg.cloud.cluster is not None
+    assert cfg.cloud.cluster.ci_runner is not None and cfg.cloud.cluster.ci_runner.in_vpc
 
 
 def test_the_lab_runner_is_self_hosted() -> None:

@@ -3,7 +3,7 @@
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from config.cost import CostConfig
+from config.cost import AccountBudget, CostConfig
 from config.pricing import PriceTable
 from config.usage import Usage
 from cost.model import Item
@@ -24,22 +24,25 @@ PRICES: dict[str, Any] = {
     "region": "eu-west-3",
     "currency": "USD",
     "hoursPerMonth": 730,
-    "eks": {"clusterHour": price(0.10, "cluster-hour")},
+    "eks": {"clusterHour": price(0.10, "cluster-hour"), "extendedSupportHour": price(0.60, "cluster-hour")},
     "ec2": {
         "onDemandHour": {
             "t3.medium": price(0.05, "instance-hour"),
             "t3.large": price(0.10, "instance-hour"),
             "t3.xlarge": price(0.20, "instance-hour"),
+            "t4g.nano": price(0.005, "instance-hour"),
+            "t4g.medium": price(0.04, "instance-hour"),
         },
         "spotFactor": {"factor": 0.3, "date": "2026-11-01", "source": SOURCE},
     },
     "natGateway": {"hour": price(0.045, "gateway-hour"), "gb": price(0.045, "GB")},
     "networkLoadBalancer": {"hour": price(0.025, "NLB-hour"), "nlcuHour": price(0.006, "NLCU-hour")},
     "publicIpv4": {"hour": price(0.005, "address-hour")},
-    "ebs": {"gp3GbMonth": price(0.08, "GB-month")},
+    "ebs": {"gp3GbMonth": price(0.08, "GB-month"), "snapshotGbMonth": price(0.05, "GB-month")},
+    "dataTransfer": {"interZoneGb": price(0.02, "GB")},
     "s3": {"standardGbMonth": price(0.025, "GB-month")},
     "kms": {"keyMonth": price(1.0, "key-month")},
-    "cloudwatchLogs": {"ingestionGb": price(0.5, "GB")},
+    "cloudwatchLogs": {"ingestionGb": price(0.5, "GB"), "storageGbMonth": price(0.03, "GB-month")},
     "route53": {"hostedZoneMonth": price(0.5, "zone-month")},
 }
 
@@ -90,11 +93,14 @@ def settings(
     currency: str = "USD",
     rate: float = 1.0,
     stack: str = "staging",
+    account_cap: float | None = None,
 ) -> CostSettings:
     cost = CostConfig(
         currency=currency,
         exchange_rate=rate,
+        exchange_rate_date="2026-11-23" if currency != "USD" else None,  # pyright: ignore[reportArgumentType]
         monthly_budget=budget,
+        account=None if account_cap is None else AccountBudget(id="123456789012", monthly_budget=account_cap),
         alert_emails=["ops@example.org"] if budget is not None else [],
     )
     return CostSettings(stack=stack, prices=price_table(), usage=Usage.model_validate(usage or {}), cost=cost)

@@ -19,7 +19,7 @@ def expensive_stack() -> list[Registered]:
         {"loadBalancerType": "network", "subnets": ["s-a", "s-b", "s-c"]},
         depends=subnets,
     )
-    cluster = registered("aws:eks/cluster:Cluster", "eks")
+    cluster = registered("aws:eks/cluster:Cluster", "eks", {"upgradePolicy": {"supportType": "STANDARD"}})
     return [*records, nlb, cluster, node_group(depends=subnets)]
 
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cost.diff import markdown
+from cost.diff import account_markdown, main, markdown
 from cost.estimate import estimate
 from cost.render import cost_document
 from tests.conftest import ROOT
@@ -50,3 +50,30 @@ def test_module_reads_two_files(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "#### Monthly cost estimate of stack `staging` (eu-west-3)" in proc.stdout
+
+
+def _doc(stack: str, usd: float) -> dict[str, object]:
+    return {
+        "stack": stack,
+        "region": "eu-west-3",
+        "currency": "EUR",
+        "exchangeRate": 0.5,
+        "totalUsd": usd,
+        "rows": [],
+        "account": {"id": "123456789012", "monthlyBudget": 150, "stacksUsd": {}},
+    }
+
+
+def test_account_section_adds_every_stack_against_the_cap(tmp_path: Path) -> None:
+    text = account_markdown([_doc("prod", 200), None], [_doc("prod", 280), _doc("staging", 10)])
+    assert "#### AWS account `123456789012`: every stack against the cap of 150.00 EUR" in text
+    assert "| `prod` | 100.00 | 140.00 | +40.00 |" in text
+    assert "| `staging` | 0.00 | 5.00 | +5.00 |" in text
+    assert "| **account total** | **100.00** | **145.00** | +45.00 |" in text
+    assert "| cap | | 150.00 | within the cap, 5.00 left |" in text
+    over = account_markdown([], [_doc("prod", 302)])
+    assert "**over the cap**" in over
+    for stack, usd in (("prod", 280.0), ("staging", 10.0)):
+        (tmp_path / f"request-{stack}.json").write_text(json.dumps(_doc(stack, usd)))
+    (tmp_path / "base-prod.json").write_text(json.dumps(_doc("prod", 200)))
+    assert main(["--account", str(tmp_path)]) == 0

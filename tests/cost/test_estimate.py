@@ -4,6 +4,7 @@ import pytest
 
 from cost.estimate import CostError, estimate
 from cost.rules import chart_name, helm_volumes_gb, quantity_gb
+from offline.harness import Registered
 from tests.cost.fakes import items, network, node_group, registered, settings
 
 GIB = 1024**3 / 1e9
@@ -114,10 +115,10 @@ def test_keys_logs_buckets_zones_and_the_cluster() -> None:
     )
     est = estimate(
         items(
-            registered("aws:eks/cluster:Cluster", "eks"),
+            registered("aws:eks/cluster:Cluster", "eks", {"upgradePolicy": {"supportType": "STANDARD"}}),
             registered("aws:kms/key:Key", "eks-key"),
-            registered("aws:cloudwatch/logGroup:LogGroup", "eks-logs"),
-            registered("aws:cloudwatch/logGroup:LogGroup", "flow-logs"),
+            registered("aws:cloudwatch/logGroup:LogGroup", "eks-logs", {"retentionInDays": 365}),
+            registered("aws:cloudwatch/logGroup:LogGroup", "flow-logs", {"retentionInDays": 30}),
             registered("aws:s3/bucket:Bucket", "backups"),
             registered("aws:route53/zone:Zone", "zone"),
         ),
@@ -128,12 +129,94 @@ def test_keys_logs_buckets_zones_and_the_cluster() -> None:
     assert per_resource == {
         "eks": 73.0,  # 730 x 0.10
         "eks-key": 1.0,
-        "eks-logs": 2.0,  # 4 GB x 0.5
-        "flow-logs": 5.0,  # 10 GB x 0.5
+        # 4 GB x 0.5 ingested; stored: 4 GB x 0.15 compressed x 12 months kept x 0.03
+        "eks-logs": round(2.0 + 4 * 0.15 * 12 * 0.03, 4),
+        # 10 GB x 0.5; stored for 30 days (0.986 of a month)
+        "flow-logs": round(5.0 + 10 * 0.15 * (30 / (365 / 12)) * 0.03, 4),
         "backups": 2.5,  # 100 GB x 0.025
         "zone": 0.5,
     }
-    assert est.total_usd == pytest.approx(84.0)
+
+
+def test_extended_support_is_priced_when_opted_in_or_left_unset() -> None:
+    s = settings()
+    for policy, hourly in (
+        ({"supportType": "STANDARD"}, 0.10),
+        ({"supportType": "EXTENDED"}, 0.60),
+        (None, 0.60),
+    ):
+        inputs = {"upgradePolicy": policy} if policy else {}
+        est = estimate(items(registered("aws:eks/cluster:Cluster", "eks", inputs)), s.prices, s.usage)
+        assert est.total_usd == pytest.approx(730 * hourly), policy
+
+
+def test_nat_instance_group_prices_its_template_instance_and_volume() -> None:
+    s = settings()
+    template = registered(
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "nat",
+        {"instanceType": "t4g.nano", "blockDeviceMappings": [{"ebs": {"volumeSize": 8}}]},
+    )
+    group = registered(
+        "aws:autoscaling/group:Group", "nat", {"desiredCapacity": 1, "minSize": 1}, depends=[template]
+    )
+    est = estimate(items(template, group), s.prices, s.usage)
+    assert [(r.component, round(r.monthly_usd, 4)) for r in est.rows] == [
+        ("t4g.nano on-demand instances", round(730 * 0.005, 4)),
+        ("instance volumes (gp3)", round(8 * 0.08, 4)),
+    ]
+
+
+def node_pool(capacity: list[str]) -> Registered:
+    requirement = {"key": "karpenter.sh/capacity-type", "operator": "In", "values": capacity}
+    return registered(
+        "kubernetes:karpenter.sh/v1:NodePool",
+        "pool",
+        {"spec": {"template": {"spec": {"requirements": [requirement]}}}},
+    )
+
+
+def test_node_pool_prices_its_usage_with_the_spot_share() -> None:
+    usage = {"nodePools": {"default": {"averageNodes": 2, "instanceType": "t4g.medium", "spotShare": 0.75}}}
+    s = settings(usage=usage)
+    est = estimate(items(node_pool(["spot", "on-demand"])), s.prices, s.usage)
+    spot = 2 * 730 * 0.75 * 0.04 * 0.3
+    on_demand = 2 * 730 * 0.25 * 0.04
+    assert est.total_usd == pytest.approx(spot + on_demand + 2 * 20 * 0.08)
+    # A pool allowed one capacity type only ignores the share.
+    only_demand = estimate(items(node_pool(["on-demand"])), s.prices, s.usage)
+    assert only_demand.total_usd == pytest.approx(2 * 730 * 0.04 + 2 * 20 * 0.08)
+
+
+def test_node_pool_of_an_unpriced_type_is_an_error() -> None:
+    s = settings(usage={"nodePools": {"default": {"instanceType": "x9.huge"}}})
+    with pytest.raises(CostError, match=r"x9\.huge"):
+        estimate(items(node_pool(["spot"])), s.prices, s.usage)
+
+
+def test_snapshots_inter_zone_transfer_and_free_gateway_endpoint() -> None:
+    s = settings(
+        usage={
+            "backups": {"snapshotGbPerSchedule": 30, "schedules": {"tenant": 5}},
+            "transfer": {"interZoneGbPerMonth": 50},
+        }
+    )
+    schedule = "kubernetes:velero.io/v1:Schedule"
+    est = estimate(
+        items(
+            registered(schedule, "daily", {"spec": {"template": {"snapshotVolumes": True}}}),
+            registered(schedule, "tenant", {"spec": {"template": {"snapshotVolumes": True}}}),
+            registered(schedule, "no-snapshots", {"spec": {"template": {"snapshotVolumes": False}}}),
+            registered("aws:ec2/vpc:Vpc", "vpc"),
+            registered("aws:ec2/vpcEndpoint:VpcEndpoint", "s3", {"vpcEndpointType": "Gateway"}),
+            registered("aws:ec2/vpcEndpoint:VpcEndpoint", "sts", {"vpcEndpointType": "Interface"}),
+        ),
+        s.prices,
+        s.usage,
+    )
+    per_resource = {name: round(usd, 4) for name, _, usd in est.by_resource()}
+    assert per_resource == {"daily": 1.5, "tenant": 0.25, "vpc": 1.0}
+    assert [u.split(" ")[0] for u in est.uncovered] == ["sts"]
 
 
 def test_kubernetes_quantities() -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cost.budget import check_budget
+from cost.account import check_account
+from cost.estimate import estimate
 from cost.settings import load_cost_settings
 from offline.cost import OVER_BUDGET, cost_report, items_from_plan
 from tests.conftest import ROOT, Planner
@@ -20,36 +21,42 @@ def test_cli_prints_the_estimate_and_writes_the_rows(plan: Planner, tmp_path: Pa
     proc = run_cli("--stack", "staging", "--cost", "--cost-json", str(out))
     assert "Monthly cost estimate of stack 'staging' in eu-west-3" in proc.stdout
     assert re.search(r"resource +component +quantity +unit price \(USD\) +monthly \(USD\)", proc.stdout)
-    # Whether staging fits its budget depends on what the branch declares;
-    # the exit code and the message must follow the budget check either way.
-    if check_budget(items_from_plan(plan("staging")), load_cost_settings("staging")).over:
-        assert proc.returncode == OVER_BUDGET and "exceeds the budget of 165.00 EUR" in proc.stderr
+    # Whether the account fits its cap depends on what the branch declares;
+    # the exit code and the message must follow the account check either way.
+    s = load_cost_settings("staging")
+    items = items_from_plan(plan("staging"))
+    p = load_cost_settings("prod")
+    prod_usd = estimate(items_from_plan(plan("prod")), p.prices, p.usage).total_usd
+    account = check_account(items, s, {"prod": prod_usd})
+    assert account is not None
+    if account.over:
+        assert proc.returncode == OVER_BUDGET and "exceeds the account's cap of 150.00 EUR" in proc.stderr
     else:
         assert proc.returncode == 0, proc.stderr
-        assert "policy monthly-budget: passed (165 EUR budget)" in proc.stdout
+        assert "policy monthly-budget: passed (150 EUR account cap)" in proc.stdout
     doc = json.loads(out.read_text())
-    keys = "stack region currency exchangeRate monthlyBudget totalUsd total rows uncovered outsideAws"
+    keys = "stack region currency exchangeRate monthlyBudget totalUsd total rows uncovered account outsideAws"
     assert set(doc) == set(keys.split())
-    # Staging runs the Datadog agent: its per-host fee is listed, outside the AWS total.
-    [datadog] = doc["outsideAws"]
-    assert datadog["service"] == "Datadog Infrastructure Pro" and datadog["monthlyUsd"] > 0
-    assert "Outside AWS, not counted against the AWS budget: Datadog Infrastructure Pro" in proc.stdout
-    assert (doc["stack"], doc["currency"], doc["monthlyBudget"]) == ("staging", "EUR", 165)
+    assert (doc["stack"], doc["currency"], doc["monthlyBudget"]) == ("staging", "EUR", None)
+    assert doc["account"]["id"] == "123456789012" and doc["account"]["monthlyBudget"] == 150
+    assert set(doc["account"]["stacksUsd"]) == {"staging", "prod"}
+    # Staging's Datadog fee is listed outside the AWS total.
+    assert isinstance(doc["outsideAws"], list)
     assert doc["total"] == pytest.approx(doc["totalUsd"] * doc["exchangeRate"])
     assert doc["totalUsd"] == pytest.approx(sum(r["monthlyUsd"] for r in doc["rows"]))
     assert doc["uncovered"] == []
 
 
-def test_over_budget_exits_3_naming_items_and_options(capsys: pytest.CaptureFixture[str]) -> None:
-    # The committed staging settings (165 EUR) against a stack that costs more.
+def test_over_the_cap_exits_3_naming_items_and_options(capsys: pytest.CaptureFixture[str]) -> None:
+    # The committed staging settings (the account's 150 EUR) against a stack that costs more.
     subnets = network(["eu-west-3a", "eu-west-3b"], nat_per_zone=True)
     result = plan_of(*subnets, registered("aws:eks/cluster:Cluster", "eks"), node_group(types=("t3.xlarge",)))
-    assert cost_report(result) == OVER_BUDGET
+    assert cost_report(result, others={"prod": 100.0}) == OVER_BUDGET
     captured = capsys.readouterr()
     assert "eks-nodes" in captured.out and "NAT gateway hours" in captured.out
-    assert "policy monthly-budget: stack staging: monthly estimate" in captured.err
-    assert "exceeds the budget of 165.00 EUR" in captured.err
-    assert "Largest items:" in captured.err and "one NAT gateway instead of 2" in captured.err
+    assert "policy monthly-budget: account 123456789012: the monthly estimate of its stacks" in captured.err
+    assert "exceeds the account's cap of 150.00 EUR" in captured.err
+    assert "Largest items of staging:" in captured.err and "one NAT gateway instead of 2" in captured.err
     assert "smaller nodes (t3.large instead of t3.xlarge)" in captured.err
 
 

@@ -39,7 +39,7 @@ def test_document_has_exactly_the_documented_keys(plan: Planner, stack: str) -> 
 def test_outputs_render_secrets_and_a_first_preview_leaves_ids_unknown(plan: Planner) -> None:
     provider = plan("staging").one("pulumi:providers:proxmoxve", "staging-proxmox")
     assert provider.outputs["password"] == SECRET
-    preview = plan_stack("staging", preview=True)
+    preview = plan_stack("prod", preview=True)
     bucket = preview.one("aws:s3/bucket:Bucket", "velero-bucket")
     assert bucket.id == "" and bucket.outputs["id"] == UNKNOWN and "arn" in bucket.outputs
     assert (
@@ -131,7 +131,7 @@ def test_cli_unknown_stack_is_a_clear_error() -> None:
 
 def test_cli_invalid_configuration_is_one_clear_message(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
-    text = (ROOT / "Pulumi.staging.yaml").read_text().replace("cidr: 10.30.0.0/16", "cidr: 10.30.0.0/33")
+    text = (ROOT / "Pulumi.prod.yaml").read_text().replace("cidr: 10.20.0.0/16", "cidr: 10.20.0.0/33")
     (tmp_path / "Pulumi.broken.yaml").write_text(text)
     proc = run_cli("--stack", "broken", "--root", str(tmp_path))
     assert proc.returncode == 2, proc.stdout + proc.stderr
@@ -157,11 +157,32 @@ def test_cli_unwritable_json_is_a_clear_error() -> None:
 
 def test_cli_budget_policy_reads_the_stack_files_under_root(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.prod.yaml").write_text((ROOT / "Pulumi.prod.yaml").read_text())
     text = (ROOT / "Pulumi.staging.yaml").read_text()
-    assert "  cost:monthlyBudget: 165\n" in text
+    assert "  cost:account:\n" in text
     # Same stack name, so its roster, lock file and usage file are the committed ones.
-    tight = text.replace("  cost:monthlyBudget: 165\n", "  cost:monthlyBudget: 10\n")
+    tight = text.replace("  cost:account:\n", "  cost:monthlyBudget: 0.5\n  cost:account:\n")
     (tmp_path / "Pulumi.staging.yaml").write_text(tight)
     proc = run_cli("--stack", "staging", "--root", str(tmp_path))
     assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr
-    assert "monthly-budget" in proc.stdout and "exceeds the budget of 10.00 EUR" in proc.stdout
+    assert "monthly-budget" in proc.stdout and "exceeds the budget of 0.50 EUR" in proc.stdout
+
+
+def test_a_tenant_plans_from_its_hosts_offline_plan(plan: Planner) -> None:
+    staging, prod = plan("staging"), plan("prod")
+    (reference,) = staging.of_type("pulumi:pulumi:StackReference")
+    assert reference.inputs == {"name": "organization/campus/prod"}
+    provider = staging.one("pulumi:providers:kubernetes", "staging-k8s")
+    # The kubeconfig is a secret; the provider's identity names the host's cluster.
+    assert provider.inputs["clusterIdentifier"] == "campus-prod"
+    assert provider.inputs["namespace"] == "staging"
+    records = staging.of_type("aws:route53/record:Record")
+    assert {r.inputs["aliases"][0]["name"] for r in records} == {prod.outputs["cluster"]["nlbDnsName"]}
+
+
+def test_a_tenant_without_a_host_stack_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.staging.yaml").write_text((ROOT / "Pulumi.staging.yaml").read_text())
+    proc = run_cli("--stack", "staging", "--root", str(tmp_path))
+    assert proc.returncode == 2
+    assert "organization/campus/prod: no stack file Pulumi.prod.yaml to plan it from" in proc.stderr

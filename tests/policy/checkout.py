@@ -16,6 +16,11 @@ def pack_checkout(target: Path, budgets: dict[str, float] | None = None) -> Path
         text = stack_file.read_text()
         stack = stack_file.name.removeprefix("Pulumi.").removesuffix(".yaml")
         if budgets and stack in budgets:
+            if "\n  cost:monthlyBudget:" not in text:
+                # A stack counted only against the account's cap gets a budget of its own here.
+                text = text.replace(
+                    "\n  cost:alertEmails:", "\n  cost:monthlyBudget: 0\n  cost:alertEmails:", 1
+                )
             lines = [
                 f"  cost:monthlyBudget: {budgets[stack]:g}"
                 if line.startswith("  cost:monthlyBudget:")

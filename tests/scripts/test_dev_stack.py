@@ -1,17 +1,19 @@
 """`make dev-stack`: a personal stack from the template, valid once its secret is set."""
 
 import base64
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from config import load_stack_config
 from config.stackfile import read_stack_file
 from offline.harness import PlanResult
 from offline.plan import plan_config
 from offline.policies import check_plan
-from scripts.dev_stack import TEMPLATE, main
+from scripts.dev_stack import TEMPLATE, main, tenant_entry
 from tests.conftest import ROOT
 
 FAKE_SECRET = f"  lab:proxmoxPassword:\n    secure: {base64.b64encode(os.urandom(48)).decode()}\n"
@@ -31,7 +33,11 @@ def plan_dev(repo: Path, stack: str) -> PlanResult:
     path.write_text(path.read_text() + FAKE_SECRET)
     stack_file = read_stack_file(repo, stack)
     return plan_config(
-        project=stack_file.project, stack=stack, config=stack_file.config, secret_keys=stack_file.secret_keys
+        project=stack_file.project,
+        stack=stack,
+        config=stack_file.config,
+        secret_keys=stack_file.secret_keys,
+        root=repo,
     )
 
 
@@ -48,24 +54,60 @@ def test_writes_a_lab_only_stack_that_plans(repo: Path, capsys: pytest.CaptureFi
     assert check_plan(result) == []
 
 
-def test_cloud_flag_enables_a_scaled_down_cloud(repo: Path) -> None:
+def test_cloud_flag_makes_a_tenant_of_prod_once_prod_hosts_it(repo: Path) -> None:
     assert main(["bob", "--cloud", "--root", str(repo)]) == 0
-    result = plan_dev(repo, "dev-bob")
+    with pytest.raises(Exception, match="hosts no tenant 'dev-bob'"):
+        plan_dev(repo, "dev-bob")
+    prod = repo / "Pulumi.prod.yaml"
+    prod.write_text(
+        prod.read_text().replace("  cloud:tenants:\n", "  cloud:tenants:\n" + tenant_entry("dev-bob"))
+    )
+    stack_file = read_stack_file(repo, "dev-bob")  # its secret was added by the first attempt
+    result = plan_config(
+        project=stack_file.project,
+        stack="dev-bob",
+        config=stack_file.config,
+        secret_keys=stack_file.secret_keys,
+        root=repo,
+    )
     assert result.outputs["parts"] == {"lab": True, "cloud": True, "platform": False}
-    text = (repo / "Pulumi.dev-bob.yaml").read_text()
-    assert "natGateways: single" in text and "zones: 2" in text
+    types = {r.type for r in result.resources}
+    # No VPC, cluster, NAT or load balancer of its own: DNS records to prod's NLB, and its budget.
+    assert "aws:ec2/vpc:Vpc" not in types and "aws:eks/cluster:Cluster" not in types
+    assert {r.type for r in result.resources if r.type.startswith("aws:")} == {
+        "aws:route53/record:Record",
+        "aws:budgets/budget:Budget",
+    }
 
 
-def test_stacks_never_share_vmids_or_networks(repo: Path) -> None:
+def test_stacks_never_share_vmids_or_namespaces(repo: Path) -> None:
     names = ["alice", "bob", "carol", "dave"]
     for name in names:
-        assert main([name, "--root", str(repo)]) == 0
+        assert main([name, "--root", str(repo), "--cloud"]) == 0
     configs = [read_stack_file(repo, f"dev-{n}").config for n in names]
     configs += [read_stack_file(repo, s).config for s in ("staging", "prod")]
     starts = [c["lab:vmidRange"] for c in configs]
-    networks = [c["cloud:network"] for c in configs]
     assert len(set(starts)) == len(starts)
-    assert len({n.split('"cidr": ')[1].split(",")[0] for n in networks}) == len(networks)
+    hosts = [json.loads(c["cloud:host"]) for c in configs if "cloud:host" in c]
+    assert len({h["namespace"] for h in hosts}) == len(hosts) == len(names) + 1
+
+
+def test_a_personal_cloud_stack_is_a_tenant_with_its_own_budget_in_the_account(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["alice", "--root", str(repo), "--cloud"]) == 0
+    out = capsys.readouterr().out
+    assert "Add under cloud:tenants in Pulumi.prod.yaml" in out and "namespaces: [dev-alice]" in out
+    path = repo / "Pulumi.dev-alice.yaml"
+    path.write_text(path.read_text() + FAKE_SECRET)
+    stack = read_stack_file(repo, "dev-alice")
+    cfg = load_stack_config(
+        project=stack.project, stack="dev-alice", raw=stack.config, secret_keys=stack.secret_keys
+    )
+    assert cfg.cloud is not None and cfg.cloud.host is not None and cfg.cloud.network is None
+    assert cfg.cost is not None and cfg.cost.monthly_budget == 10
+    assert cfg.cost.account is not None and cfg.cost.account.id == "123456789012"
+    assert not cfg.cost.account.owner
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,9 @@ SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
 CRD_SCHEMAS = {
     ("cert-manager.io/v1", "ClusterIssuer"): SCHEMAS / "clusterissuer.cert-manager.io-v1.json",
     ("velero.io/v1", "Schedule"): SCHEMAS / "schedule.velero.io-v1.json",
+    ("cert-manager.io/v1", "Issuer"): SCHEMAS / "issuer.cert-manager.io-v1.json",
+    ("karpenter.sh/v1", "NodePool"): SCHEMAS / "nodepool.karpenter.sh-v1.json",
+    ("karpenter.k8s.aws/v1", "EC2NodeClass"): SCHEMAS / "ec2nodeclass.karpenter.k8s.aws-v1.json",
 }
 """Custom resource kinds the program writes, and the schema each is checked against."""
 REDACTED = "redacted-for-validation"

@@ -56,9 +56,10 @@ def test_build_cloud_returns_what_the_platform_builds_on() -> None:
         setattr(parts, "domain", "other")  # noqa: B010
 
 
-@pytest.mark.parametrize("stack", ["staging", "prod"])
+@pytest.mark.parametrize("stack", ["staging-dedicated", "prod"])
 def test_stack_outputs(plan: Planner, stack: str) -> None:
     result: PlanResult = plan(stack)
+    stack = result.stack
     out = result.outputs
     assert out["vpcId"].startswith("vpc-")
     zones = 3 if stack == "prod" else 2
@@ -81,7 +82,7 @@ def test_every_release_waits_for_the_nodes_and_coredns(plan: Planner) -> None:
         result.one("aws:eks/addon:Addon", "prod-eks-coredns").urn,
     }
     releases = result.of_type(RELEASE)
-    assert len(releases) == 6
+    assert len(releases) == 7  # six platform releases and Karpenter
     for release in releases:
         namespaces = [by_urn[u] for u in release.dependencies if by_urn[u].type == NAMESPACE]
         reached = {*release.dependencies, *(u for ns in namespaces for u in ns.dependencies)}
@@ -96,3 +97,23 @@ def test_record_keys_are_stable_names() -> None:
         "wildcard-apps",
         "a-b",
     ]
+
+
+def test_the_host_exports_what_its_tenants_read_and_nothing_secret(plan: Planner) -> None:
+    out = plan("prod").outputs
+    cluster = out["cluster"]
+    assert set(cluster) == {
+        "name",
+        "endpoint",
+        "certificateAuthority",
+        "oidcProviderArn",
+        "oidcIssuerUrl",
+        "storageClass",
+        "region",
+        "nlbDnsName",
+        "nlbZoneId",
+    }
+    assert SECRET not in cluster.values()
+    staging = out["tenants"]["staging"]
+    assert staging["namespaces"] == ["staging"] and staging["dumpPrefix"] == "pg-dumps/staging"
+    assert staging["dumpRoleArn"].startswith("arn:aws:iam::123456789012:role/")

@@ -125,7 +125,7 @@ def test_prod_thresholds_are_the_documented_defaults(prod: PlanResult) -> None:
         "postgresql-replication-lag": "30",
         "certificate-expiry": "14",
         "pgpool-health": "2",  # prod runs two pgpool replicas
-        "autoscaling-max": "6",  # prod's cloud:cluster.nodeGroup.maxSize
+        "autoscaling-max": "2",  # prod's cloud:cluster.nodeGroup.maxSize (the system group)
     }
     for key, critical in expected.items():
         assert m[key].inputs["monitorThresholds"] == {"critical": critical}, key
@@ -140,7 +140,7 @@ def test_prod_thresholds_are_the_documented_defaults(prod: PlanResult) -> None:
 def test_staging_thresholds_follow_its_own_cluster(staging: PlanResult) -> None:
     m = monitors(staging)
     assert m["pgpool-health"].inputs["query"].endswith("< 1")  # one pgpool replica in staging
-    assert m["autoscaling-max"].inputs["query"].endswith(">= 3")  # staging's maxSize
+    assert m["autoscaling-max"].inputs["query"].endswith(">= 2")  # staging's maxSize (dedicated)
 
 
 def test_mocks_give_datadog_ids_in_datadog_shapes(prod: PlanResult, staging: PlanResult) -> None:
@@ -191,7 +191,7 @@ def test_dashboard_covers_the_five_areas(prod: PlanResult) -> None:
     groups = [w["definition"]["title"] for w in dashboard(prod)["widgets"]]
     assert groups == ["Cluster health", "Ingress golden signals", "Database", "Backups", "Cost budget"]
     cost = dashboard(prod)["widgets"][-1]["definition"]["widgets"][0]["definition"]["content"]
-    assert "430 EUR/month" in cost and "outside AWS" in cost
+    assert "150 EUR/month for the whole AWS account" in cost and "outside AWS" in cost
 
 
 def test_budget_alerts_reach_the_same_slack_channel(prod: PlanResult) -> None:
@@ -210,7 +210,7 @@ def test_budget_alerts_reach_the_same_slack_channel(prod: PlanResult) -> None:
 
 
 def test_datadog_off_removes_monitors_dashboard_and_provider() -> None:
-    off = plan_platform("staging", set_={"platform:datadog": {"enabled": False}})
+    off = plan_platform("prod", set_={"platform:datadog": {"enabled": False}})
     assert not [r for r in off.resources if r.type.startswith("datadog:") or r.type == PROVIDER]
     assert not off.of_type("campus:kubernetes:Datadog")
     # Budget alerts do not depend on Datadog.

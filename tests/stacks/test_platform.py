@@ -7,12 +7,12 @@ from typing import Any, cast
 
 import pytest
 
-from config.charts import RELEASES
+from config.charts import KARPENTER, RELEASES
 from config.stackfile import SECRET_PLACEHOLDER
 from offline.harness import SECRET, PlanResult, Registered
 from offline.plan import plan_config
 from offline.report import plan_document, summary
-from tests.conftest import stack_file, with_changes
+from tests.conftest import dedicated_staging_changes, stack_file, with_changes
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer"
@@ -30,7 +30,10 @@ EXPECTED_SOURCES = {
     "postgresql-ha": ("oci://registry-1.docker.io/bitnamicharts/postgresql-ha", None),
     "velero": ("velero", "https://vmware-tanzu.github.io/helm-charts"),
     "datadog": ("datadog", "https://helm.datadoghq.com"),
+    "karpenter": ("oci://public.ecr.aws/karpenter/karpenter", None),
 }
+PINS = {**RELEASES, "karpenter": KARPENTER}
+"""Every pinned chart: the platform's releases and the cloud part's Karpenter."""
 EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
 
 # The committed stacks' cloud:ingress and cloud:dns, which the platform must follow.
@@ -59,6 +62,11 @@ def plan_platform(
     :param secrets: keys of `set_` to mark secret, as `pulumi config set --secret` would.
     """
     base = stack_file(stack)
+    if stack == "staging":
+        # The releases are tested where a stack installs them all: staging in the
+        # dedicated topology (the committed tenant: tests/stacks/test_tenant.py).
+        set_ = {**dedicated_staging_changes(), **(set_ or {})}
+        unset = (*unset, "cloud:host")
     return plan_config(
         project=base.project,
         stack=stack,
@@ -133,7 +141,7 @@ def test_each_stack_installs_its_releases_at_their_pins(
     for name, res in found.items():
         chart, repo = EXPECTED_SOURCES[name]
         assert res.inputs["chart"] == chart
-        assert res.inputs["version"] == RELEASES[name].version
+        assert res.inputs["version"] == PINS[name].version
         assert EXACT_VERSION.match(res.inputs["version"]), f"{name}: {res.inputs['version']} is not exact"
         assert res.inputs.get("repositoryOpts", {}).get("repo") == repo
         assert res.inputs["atomic"] is True
@@ -251,7 +259,7 @@ def test_a_new_host_adds_a_rule() -> None:
     ]
 
 
-@pytest.mark.parametrize(("stack", "size"), [("prod", "50Gi"), ("staging", "10Gi")])
+@pytest.mark.parametrize(("stack", "size"), [("prod", "50Gi"), ("staging", "5Gi")])
 def test_postgresql_has_two_replicas_behind_pgpool_on_gp3(
     stacks: dict[str, PlanResult], stack: str, size: str
 ) -> None:
@@ -290,11 +298,21 @@ def test_postgresql_chart_and_registry_follow_configuration() -> None:
 @pytest.mark.parametrize(("stack", "ttl"), [("prod", "720h0m0s"), ("staging", "168h0m0s")])
 def test_velero_schedule_and_retention(stacks: dict[str, PlanResult], stack: str, ttl: str) -> None:
     result = stacks[stack]
-    (schedule,) = result.of_type(SCHEDULE)
+    schedule = result.one(SCHEDULE, "velero-daily-schedule")
     assert schedule.inputs["metadata"] == {"name": "daily", "namespace": "velero"}
     assert schedule.inputs["spec"]["schedule"] == "0 3 * * *"
     assert schedule.inputs["spec"]["template"]["ttl"] == ttl
     assert schedule.inputs["spec"]["template"]["snapshotVolumes"] is True
+
+
+def test_the_tenant_has_its_own_schedule_and_the_hosts_leaves_it_out(prod: PlanResult) -> None:
+    daily = prod.one(SCHEDULE, "velero-daily-schedule").inputs["spec"]["template"]
+    assert daily["includedNamespaces"] == ["*"] and daily["excludedNamespaces"] == ["staging"]
+    tenant = prod.one(SCHEDULE, "velero-staging-schedule").inputs
+    assert tenant["metadata"] == {"name": "tenant-staging", "namespace": "velero"}
+    assert tenant["spec"]["schedule"] == "0 4 * * *"
+    assert tenant["spec"]["template"]["includedNamespaces"] == ["staging"]
+    assert tenant["spec"]["template"]["ttl"] == "168h0m0s"
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
@@ -330,14 +348,28 @@ def test_backup_bucket_is_versioned_encrypted_private_and_expiring(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "velero-encryption",
     )
-    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "AES256"
+    # Backups hold every Secret of the cluster: a customer managed key, and TLS only.
+    rule0 = sse.inputs["rules"][0]
+    key = result.one("aws:kms/key:Key", "velero-key")
+    assert rule0["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms"
+    assert rule0["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"].endswith(f":key/{key.id}")
+    assert rule0["bucketKeyEnabled"] is True and key.inputs["enableKeyRotation"] is True
+    assert key.protect is (stack == "prod")
+    policy = json.loads(result.one("aws:s3/bucketPolicy:BucketPolicy", "velero-tls-only").inputs["policy"])
+    (deny,) = policy["Statement"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:*")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"][0].endswith(versioning.inputs["bucket"])
     block = result.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "velero-public-access-block")
     for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
         assert block.inputs[flag] is True
     lifecycle = result.one(
         "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "velero-lifecycle"
     )
-    (rule,) = lifecycle.inputs["rules"]
+    rule, dumps = lifecycle.inputs["rules"]
+    assert dumps["filter"] == {"prefix": "pg-dumps/"} and dumps["expiration"]["days"] == (
+        30 if stack == "prod" else 7
+    )
     assert rule["status"] == "Enabled"
     assert rule["noncurrentVersionExpiration"]["noncurrentDays"] == (30 if stack == "prod" else 7)
     for setting in (versioning, sse, block, lifecycle):

@@ -22,16 +22,50 @@ def validate(doc: dict[str, Any]) -> None:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
 
 
+KINDS = {
+    "prod": {
+        "Namespace",
+        "Secret",
+        "Ingress",
+        "ClusterIssuer",
+        "Schedule",
+        "NodePool",
+        "EC2NodeClass",
+        "ResourceQuota",
+        "LimitRange",
+        "NetworkPolicy",
+        "CronJob",
+    },
+    # A tenant writes namespaced kinds only, into the namespace prod made for it.
+    "staging": {"Secret", "Ingress", "Issuer", "CronJob", "ServiceAccount"},
+}
+
+
 @pytest.fixture(scope="module", params=["staging", "prod"])
-def docs(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    return manifests(plan_stack(str(request.param)))
+def stack_docs(request: pytest.FixtureRequest) -> tuple[str, list[dict[str, Any]]]:
+    return str(request.param), manifests(plan_stack(str(request.param)))
 
 
-def test_every_manifest_validates(docs: list[dict[str, Any]]) -> None:
-    kinds = {d["kind"] for d in docs}
-    assert {"Namespace", "Secret", "Ingress", "ClusterIssuer", "Schedule"} <= kinds
-    for doc in docs:
+@pytest.fixture(scope="module")
+def docs() -> list[dict[str, Any]]:
+    return manifests(plan_stack("prod"))
+
+
+def test_every_manifest_validates(stack_docs: tuple[str, list[dict[str, Any]]]) -> None:
+    stack, found = stack_docs
+    kinds = {d["kind"] for d in found}
+    assert KINDS[stack] <= kinds
+    if stack == "staging":
+        assert kinds == KINDS[stack]
+    for doc in found:
         validate(doc)
+
+
+def test_a_misspelt_tenant_issuer_field_is_caught() -> None:
+    issuer = copy.deepcopy(next(d for d in manifests(plan_stack("staging")) if d["kind"] == "Issuer"))
+    issuer["spec"]["acme"]["solvers"][0]["http01"]["ingress"]["ingressClass"] = "traefik"
+    with pytest.raises(jsonschema.ValidationError, match="ingressClass"):
+        validate(issuer)
 
 
 def test_a_misspelt_issuer_field_is_caught(docs: list[dict[str, Any]]) -> None:
@@ -60,4 +94,5 @@ def test_renderer_sorts_built_in_kinds_from_custom_resources(tmp_path: Path) -> 
     crd = {p.parent.name for p in written if p.parent.parent.name == "crd"}
     assert crd == {kind for _, kind in CRD_SCHEMAS}
     assert (tmp_path / "prod" / "core" / "namespace-datadog.yaml").is_file()
-    assert (tmp_path / "staging" / "core" / "namespace-datadog.yaml").is_file()
+    # Staging is a tenant: prod's agents watch its namespace; it installs none of its own.
+    assert not (tmp_path / "staging" / "core" / "namespace-datadog.yaml").exists()

@@ -15,7 +15,7 @@ from config import ConfigError
 from offline.harness import ROOT, SECRET, PlanResult
 from offline.mocks.registry import CALLS, Context
 from offline.plan import plan_config, plan_stack
-from tests.conftest import Planner, stack_file
+from tests.conftest import Planner, dedicated_staging_changes, stack_file, with_changes
 
 CLUSTER = "aws:eks/cluster:Cluster"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -72,10 +72,10 @@ def test_prod_refuses_an_endpoint_open_to_the_internet(plan: Planner) -> None:
 
 def test_staging_may_open_its_endpoint_and_no_cidrs_turn_it_off(plan: Planner, staging: PlanResult) -> None:
     assert cluster(staging)["vpcConfig"]["publicAccessCidrs"] == ["0.0.0.0/0"]
-    base = json.loads(stack_file("staging").config["cloud:cluster"])
-    # With the public endpoint off, CI reaches the API from inside the VPC (cloud:cluster.ciRunner).
+    base = dict(dedicated_staging_changes()["cloud:cluster"])
     closed = plan(
-        "staging", set_={"cloud:cluster": {**base, "publicAccessCidrs": [], "ciRunner": {"inVpc": True}}}
+        "staging-dedicated",
+        set_={"cloud:cluster": {**base, "publicAccessCidrs": [], "ciRunner": {"inVpc": True}}},
     )
     vpc = cluster(closed)["vpcConfig"]
     assert vpc["endpointPublicAccess"] is False and vpc["endpointPrivateAccess"] is True
@@ -92,9 +92,12 @@ def test_control_plane_logs_go_to_a_retained_encrypted_group(prod: PlanResult) -
 
 
 def test_admins_and_ci_identity_get_access_entries(staging: PlanResult) -> None:
-    config = json.loads(stack_file("staging").config["cloud:cluster"])
+    config = dict(dedicated_staging_changes()["cloud:cluster"])
     expected = {*config["adminArns"], config["ciPrincipalArn"]}
-    entries = staging.of_type("aws:eks/accessEntry:AccessEntry")
+    # Karpenter's nodes join through an EC2_LINUX entry of their own role: not an administrator.
+    entries = [
+        e for e in staging.of_type("aws:eks/accessEntry:AccessEntry") if e.inputs["type"] == "STANDARD"
+    ]
     policies = staging.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
     assert {e.inputs["principalArn"] for e in entries} == expected
     assert {p.inputs["principalArn"] for p in policies} == expected
@@ -110,10 +113,17 @@ def test_admins_and_ci_identity_get_access_entries(staging: PlanResult) -> None:
 
 def test_addons_are_ordered_around_the_node_group(prod: PlanResult) -> None:
     urn = {r.inputs["addonName"]: r.urn for r in prod.of_type(ADDON)}
-    assert set(urn) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "aws-ebs-csi-driver"}
+    assert set(urn) == {
+        "vpc-cni",
+        "kube-proxy",
+        "eks-pod-identity-agent",
+        "coredns",
+        "aws-ebs-csi-driver",
+        "metrics-server",
+    }
     nodes = prod.one(NODE_GROUP, "prod-eks-nodes")
     assert {urn["vpc-cni"], urn["eks-pod-identity-agent"], urn["kube-proxy"]} <= set(nodes.depends_on)
-    for late in ("coredns", "aws-ebs-csi-driver"):
+    for late in ("coredns", "aws-ebs-csi-driver", "metrics-server"):
         assert nodes.urn in prod.by_urn()[urn[late]].depends_on
     ebs = prod.by_urn()[urn["aws-ebs-csi-driver"]]
     assert urn["eks-pod-identity-agent"] in ebs.depends_on
@@ -180,14 +190,15 @@ def test_node_group_sizes_and_capacity_follow_the_stack(
 ) -> None:
     big = prod.one(NODE_GROUP, "prod-eks-nodes").inputs
     small = staging.one(NODE_GROUP, "staging-eks-nodes").inputs
-    assert big["instanceTypes"] == ["t3.large"] and big["capacityType"] == "ON_DEMAND"
-    assert big["scalingConfig"]["minSize"] >= 2
-    assert small["capacityType"] == "SPOT"
-    assert small["scalingConfig"]["maxSize"] < big["scalingConfig"]["maxSize"]
-    base = json.loads(stack_file("staging").config["cloud:cluster"])
-    base["nodeGroup"]["capacityType"] = "ON_DEMAND"
-    switched = plan("staging", set_={"cloud:cluster": base})
-    assert switched.one(NODE_GROUP, "staging-eks-nodes").inputs["capacityType"] == "ON_DEMAND"
+    base = dict(dedicated_staging_changes()["cloud:cluster"])
+    # Prod's group only runs the system pods (Karpenter runs the rest): small, Graviton, on-demand.
+    assert big["instanceTypes"] == ["t4g.small"] and big["capacityType"] == "ON_DEMAND"
+    assert big["amiType"] == "AL2023_ARM_64_STANDARD"
+    assert big["scalingConfig"] == {"minSize": 1, "desiredSize": 1, "maxSize": 2}
+    assert small["capacityType"] == "ON_DEMAND"
+    base["nodeGroup"] = {**base["nodeGroup"], "capacityType": "SPOT"}
+    switched = plan("staging-dedicated", set_={"cloud:cluster": base})
+    assert switched.one(NODE_GROUP, "staging-eks-nodes").inputs["capacityType"] == "SPOT"
 
 
 def test_desired_size_is_left_to_the_autoscaler() -> None:
@@ -206,7 +217,7 @@ def test_desired_size_is_left_to_the_autoscaler() -> None:
     plan_config(
         project=base.project,
         stack="staging",
-        config=base.config,
+        config=with_changes(base, dedicated_staging_changes(), ("cloud:host",)),
         secret_keys=base.secret_keys,
         program=program,
     )

@@ -51,7 +51,9 @@ def test_listeners_forward_80_and_443_to_the_ingress_node_ports(prod: PlanResult
 
 
 def test_node_ports_are_configuration(plan: Planner) -> None:
-    result = plan("staging", set_={"cloud:ingress": {"httpNodePort": 31080, "httpsNodePort": 31443}})
+    result = plan(
+        "staging-dedicated", set_={"cloud:ingress": {"httpNodePort": 31080, "httpsNodePort": 31443}}
+    )
     assert sorted(r.inputs["port"] for r in result.of_type(TARGET_GROUP)) == [31080, 31443]
     node_rules = [r for r in result.of_type(INGRESS_RULE) if r.name.endswith("nodes-from-nlb")]
     assert sorted(r.inputs["fromPort"] for r in node_rules) == [31080, 31443]
