@@ -80,10 +80,11 @@ for stack in $stacks; do
   } >> "$changes"
   [[ $rc -eq 0 || $rc -eq 3 ]] || status=1
 done
-cat "$changes" >> "$comment"
-
-echo >> "$comment"
-"$python" -m cost.diff --account "$out" >> "$comment"
+{
+  cat "$changes"
+  echo
+  "$python" -m cost.diff --account "$out"
+} >> "$comment"
 
 if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
   cat "$comment" >> "$GITHUB_STEP_SUMMARY"
