@@ -20,6 +20,7 @@ import yaml
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from scripts.stack_init import env_name, main
+from tests.config.test_secrets import STAGING_SECRETS
 from tests.conftest import ROOT
 
 FAKE_PULUMI = """#!/usr/bin/env python3
@@ -33,15 +34,6 @@ if args[:2] == ["stack", "select"] and args[2] not in os.environ.get("FAKE_PULUM
     sys.exit(255)
 """
 
-STAGING_SECRETS = [
-    "lab:proxmoxPassword",
-    "lab:proxmoxSshPrivateKey",
-    "lab:ansiblePrivateKey",
-    "lab:ansibleProvisionerPrivateKey",
-    "platform:postgresPassword",
-    "platform:postgresReplicationPassword",
-    "platform:pgpoolAdminPassword",
-]
 STAGING_PROVIDER = "awskms://alias/campus-staging-secrets?region=eu-west-3"
 KEY_TEXT = (
     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
