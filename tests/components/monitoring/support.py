@@ -34,3 +34,25 @@ def metric_refs(query: str) -> list[tuple[str, list[str]]]:
 def headings(path: Path = OPERATIONS) -> set[str]:
     """Level-2 headings of a Markdown page."""
     return {line[3:].strip() for line in path.read_text().splitlines() if line.startswith("## ")}
+
+
+ISSUE_MONITORS = frozenset(
+    {
+        "node-cpu",
+        "node-memory",
+        "pods-pending",
+        "pods-crashloop",
+        "pods-per-node",
+        "ingress-availability",
+        "latency-p95",
+        "request-rate-anomaly",
+        "errors-5xx",
+        "postgresql-replication-lag",
+        "pgpool-health",
+        "velero-failures",
+        "velero-stale",
+        "certificate-expiry",
+        "autoscaling-max",
+    }
+)
+"""The monitors issue 18 asks for, by spec key: the catalog and both plans must hold them."""

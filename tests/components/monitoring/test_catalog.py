@@ -14,7 +14,7 @@ from components.monitoring.catalog import (
     monitor_catalog,
     runbook_anchor,
 )
-from tests.components.monitoring.support import headings, listed_metrics, metric_refs
+from tests.components.monitoring.support import ISSUE_MONITORS, headings, listed_metrics, metric_refs
 
 THRESHOLDS = Thresholds(
     node_cpu_percent=85,
@@ -43,23 +43,7 @@ def catalog(env: str = "prod", **changes: float) -> dict[str, MonitorSpec]:
 
 
 def test_it_covers_what_the_issue_lists() -> None:
-    assert set(catalog()) == {
-        "node-cpu",
-        "node-memory",
-        "pods-pending",
-        "pods-crashloop",
-        "pods-per-node",
-        "ingress-availability",
-        "latency-p95",
-        "request-rate-anomaly",
-        "errors-5xx",
-        "postgresql-replication-lag",
-        "pgpool-health",
-        "velero-failures",
-        "velero-stale",
-        "certificate-expiry",
-        "autoscaling-max",
-    }
+    assert set(catalog()) == ISSUE_MONITORS
 
 
 @pytest.mark.parametrize("env", ["prod", "staging"])
