@@ -1,6 +1,7 @@
 """`lab:gns3`: the GNS3 server VM, cloned from a template."""
 
 import re
+from functools import cache
 from ipaddress import IPv4Address, IPv4Interface
 from typing import Self
 from zoneinfo import available_timezones
@@ -23,6 +24,14 @@ _DNS_NAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 )
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    """The IANA names the system knows, read once: `available_timezones()` walks the whole
+    tz database on every call, and a stack file is validated hundreds of times
+    (config/secrets.py tries each combination of secrets)."""
+    return frozenset(available_timezones())
 
 
 class TemplateBuild(Model):
@@ -175,6 +184,6 @@ class Gns3Config(Model):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        if value not in available_timezones():
+        if value not in _time_zones():
             raise ValueError(f"unknown time zone {value!r}; expected an IANA name such as Indian/Reunion")
         return value

@@ -29,6 +29,7 @@ import json
 import re
 import types
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, Union, cast, get_args, get_origin
 
@@ -100,6 +101,16 @@ def required_secrets(stack: str, raw: Mapping[str, str], chosen: Iterable[str] =
     declared first (so `proxmoxPassword` before `proxmoxApiToken`: set the token
     first to choose it instead).
     """
+    # The search validates each namespace once per combination of its secrets:
+    # answered once per distinct configuration (a stack file is read many times a run).
+    return list(_required_secrets(stack, tuple(sorted(raw.items())), tuple(sorted(set(chosen)))))
+
+
+@cache
+def _required_secrets(
+    stack: str, raw_items: tuple[tuple[str, str], ...], chosen: tuple[str, ...]
+) -> tuple[str, ...]:
+    raw = dict(raw_items)
     wanted = set(chosen)
     needed: list[str] = []
     for namespace, model in NAMESPACES.items():
@@ -121,7 +132,7 @@ def required_secrets(stack: str, raw: Mapping[str, str], chosen: Iterable[str] =
                 break
         chosen_extra = best[1] if best is not None else ()
         needed += [f"{prefix}{c}" for c in candidates if c in fixed or c in chosen_extra]
-    return needed
+    return tuple(needed)
 
 
 # --- the stack file's ciphertexts ---------------------------------------------------------
