@@ -32,6 +32,7 @@ from offline.cost import cost_report, items_from_plan
 from offline.eta import estimate as estimate_eta
 from offline.harness import ROOT, PlanResult, run_program
 from offline.mocks import PlanMocks
+from offline.plancache import cached, plan_key
 from offline.policies import check_plan, report_text
 from offline.preview import BaseError, Preview, compare, load_base, render
 from offline.replacements import knowledge
@@ -87,15 +88,45 @@ def plan_config(
         # The engine reads the host's state, which exists before any preview of the tenant.
         ref = cfg.cloud.host.stack_reference
         references[ref] = host_outputs(stack, ref, root)
-    mocks = PlanMocks(stack=stack, region=region, preview=preview, references=references)
-    return run_program(
+
+    def make() -> PlanResult:
+        mocks = PlanMocks(stack=stack, region=region, preview=preview, references=references)
+        return run_program(
+            project=project,
+            stack=stack,
+            config=config,
+            secret_keys=list(secret_keys),
+            mocks=mocks,
+            program=program,
+            preview=preview,
+        )
+
+    if program is not None or not _committed(project, stack, config, secret_keys):
+        # A test's own program, or a configuration that may name files outside the
+        # repository (a roster in a temporary folder): the key could not see them.
+        return make()
+    key = plan_key(
         project=project,
         stack=stack,
         config=config,
-        secret_keys=list(secret_keys),
-        mocks=mocks,
-        program=program,
+        secret_keys=secret_keys,
         preview=preview,
+        references=references,
+    )
+    return cached(key, make)
+
+
+def _committed(project: str, stack: str, config: Mapping[str, str], secret_keys: Sequence[str]) -> bool:
+    """Whether this is exactly the repository's own stack file for `stack`: then every file it
+    names is in the repository, under the plan store's key (offline/plancache.py)."""
+    try:
+        committed = read_stack_file(ROOT, stack)
+    except ConfigError:
+        return False
+    return (
+        committed.project == project
+        and dict(committed.config) == dict(config)
+        and sorted(committed.secret_keys) == sorted(secret_keys)
     )
 
 

@@ -2,6 +2,9 @@
 
 import copy
 import json
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -12,10 +15,42 @@ import yaml
 from config.stackfile import StackFile, read_stack_file
 from offline.harness import PlanResult
 from offline.plan import plan_config
+from offline.plancache import CACHE_ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 
 Planner = Callable[..., PlanResult]
+
+_OWN_STORE: list[str] = []
+"""The plan store this run made (and removes at its end), when none was given."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One plan store for the run: xdist workers and the CLI subprocesses inherit it.
+
+    Runs in the controller before the workers start, so they all see the same
+    directory. `make test` names one (CAMPUS_PLAN_CACHE) that `make validate` reads too.
+    """
+    if os.environ.get(CACHE_ENV) or hasattr(config, "workerinput"):
+        return
+    _OWN_STORE.append(tempfile.mkdtemp(prefix="campus-plans-"))
+    os.environ[CACHE_ENV] = _OWN_STORE[0]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the store this run made."""
+    for directory in _OWN_STORE:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.environ.pop(CACHE_ENV, None)
+
+
+@pytest.fixture(autouse=True)
+def _no_plan_store_when_patched(request: pytest.FixtureRequest) -> None:
+    """A test that monkeypatches may change what the program registers, which the store's key
+    cannot see: it neither reads nor writes stored plans (nor do the processes it starts)."""
+    if "monkeypatch" in request.fixturenames:
+        patch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        patch.delenv(CACHE_ENV, raising=False)
 
 
 def stack_file(stack: str) -> StackFile:
