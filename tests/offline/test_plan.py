@@ -1,5 +1,7 @@
 """The offline plan: document shape, secrets, dependencies, CLI behaviour."""
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -8,6 +10,7 @@ from pathlib import Path
 import pulumi
 import pytest
 
+import offline.plan
 from config.stackfile import SECRET_PLACEHOLDER
 from offline.harness import SECRET, UNKNOWN
 from offline.plan import plan_config, plan_stack
@@ -106,15 +109,31 @@ def test_explicit_dependencies_parents_and_protect_are_recorded() -> None:
     assert result.outputs == {"hidden": SECRET, "nested": {"plain": 1, "hidden": SECRET}}
 
 
-def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "stacks.plan", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m stacks.plan ARGS`, run in this process: its exit code and what it printed.
+
+    In-process, the run shares this worker's imports, analyzer and plans; the one
+    test below that starts the real command proves the entry module does the same.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = offline.plan.main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = int(exc.code or 0)
+    return subprocess.CompletedProcess(["stacks.plan", *args], code, out.getvalue(), err.getvalue())
 
 
 def test_cli_writes_the_json_document(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
-    proc = run_cli("--stack", "prod", "--json", str(out))
+    # The real command, as CI and users run it: the entry module, its exit code, its output.
+    proc = subprocess.run(
+        [sys.executable, "-m", "stacks.plan", "--stack", "prod", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Resources by type:" in proc.stdout
     doc = json.loads(out.read_text())
