@@ -1,7 +1,10 @@
 """The platform part of a stack: Helm releases on the cloud part's EKS cluster."""
 
+from collections.abc import Mapping
+
 import pulumi
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import CertManager, CertManagerArgs, issuer_name
 from components.kubernetes.datadog import (
@@ -23,6 +26,44 @@ from config import StackConfig, charts
 from config.platform import PlatformConfig
 from stacks.cloud import CloudParts
 from stacks.monitoring import build_monitoring
+
+
+def build_database(
+    cfg: StackConfig,
+    platform: PlatformConfig,
+    cluster: ClusterAccess,
+    *,
+    storage_class: pulumi.Input[str],
+    namespace: str,
+    create_namespace: bool = True,
+    pod_annotations: Mapping[str, str] | None = None,
+) -> PostgresqlHa:
+    """Declare the stack's database (`platform:postgresql`, its passwords) on its own cluster or its host's.
+
+    One place for both topologies: what differs is where the volumes come from
+    (`storage_class`) and whose namespace it lives in (a tenant's was made by its host).
+    """
+    pg = platform.postgresql
+    args = PostgresqlHaArgs(
+        cluster=cluster,
+        chart=charts.POSTGRESQL_HA,
+        chart_override=pg.chart,
+        postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
+        pgpool_image=charts.PGPOOL_IMAGE,
+        image_registry=pg.image_registry,
+        replicas=pg.replicas,
+        pgpool_replicas=pg.pgpool_replicas,
+        storage_class=storage_class,
+        storage_size=pg.storage_size,
+        postgres_password=pulumi.Output.secret(platform.postgres_password.get_secret_value()),
+        replication_password=pulumi.Output.secret(platform.postgres_replication_password.get_secret_value()),
+        pgpool_admin_password=pulumi.Output.secret(platform.pgpool_admin_password.get_secret_value()),
+        namespace=namespace,
+        create_namespace=create_namespace,
+        pod_annotations=dict(pod_annotations or {}),
+        protect=cfg.is_prod,
+    )
+    return PostgresqlHa("postgresql-ha", args)
 
 
 def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts) -> None:
@@ -81,34 +122,18 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             depends_on=[traefik.release, issuer],
         ),
     )
-    pg = platform.postgresql
-    database = PostgresqlHa(
-        "postgresql-ha",
-        PostgresqlHaArgs(
-            cluster=cluster,
-            chart=charts.POSTGRESQL_HA,
-            chart_override=pg.chart,
-            postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
-            pgpool_image=charts.PGPOOL_IMAGE,
-            image_registry=pg.image_registry,
-            replicas=pg.replicas,
-            pgpool_replicas=pg.pgpool_replicas,
-            storage_class=cloud.storage_class_name,
-            storage_size=pg.storage_size,
-            postgres_password=pulumi.Output.secret(platform.postgres_password.get_secret_value()),
-            replication_password=pulumi.Output.secret(
-                platform.postgres_replication_password.get_secret_value()
-            ),
-            pgpool_admin_password=pulumi.Output.secret(platform.pgpool_admin_password.get_secret_value()),
-            namespace=PG_NAMESPACE,
-            pod_annotations=(
-                postgres_check_annotations(
-                    cfg.stack, namespace=PG_NAMESPACE, secret=PG_CREDENTIALS, key="password"
-                )
-                if platform.datadog.enabled
-                else {}
-            ),
-            protect=cfg.is_prod,
+    database = build_database(
+        cfg,
+        platform,
+        cluster,
+        storage_class=cloud.storage_class_name,
+        namespace=PG_NAMESPACE,
+        pod_annotations=(
+            postgres_check_annotations(
+                cfg.stack, namespace=PG_NAMESPACE, secret=PG_CREDENTIALS, key="password"
+            )
+            if platform.datadog.enabled
+            else {}
         ),
     )
     velero = Velero(
@@ -162,6 +187,7 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
         service_account=DUMP_SERVICE_ACCOUNT,
         statements=dump_statements(velero.bucket.arn, velero.key.arn, cfg.stack),
     )
+    pg = platform.postgresql
     PostgresDump(
         "postgresql-dump",
         PostgresDumpArgs(

@@ -19,11 +19,11 @@ from components.kubernetes.access import ClusterAccess
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import AcmeIssuer, AcmeIssuerArgs
 from components.kubernetes.pg_dump import PostgresDump, PostgresDumpArgs
-from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
 from components.kubernetes.velero import DUMP_PREFIX
 from config import StackConfig, charts
 from config.cloud import CloudConfig, HostConfig
 from stacks.cloud import record_key
+from stacks.platform import build_database
 from stacks.providers import aws_provider
 
 
@@ -96,29 +96,13 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
         k8s_provider=k8s_provider, aws_provider=provider, release_values=platform.release_values
     )
     ns = mine.apply(lambda _: host.namespace)  # waits for the check above
-    pg = platform.postgresql
-    database = PostgresqlHa(
-        "postgresql-ha",
-        PostgresqlHaArgs(
-            cluster=access,
-            chart=charts.POSTGRESQL_HA,
-            chart_override=pg.chart,
-            postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
-            pgpool_image=charts.PGPOOL_IMAGE,
-            image_registry=pg.image_registry,
-            replicas=pg.replicas,
-            pgpool_replicas=pg.pgpool_replicas,
-            storage_class=cluster.apply(lambda c: str(c["storageClass"])),
-            storage_size=pg.storage_size,
-            postgres_password=pulumi.Output.secret(platform.postgres_password.get_secret_value()),
-            replication_password=pulumi.Output.secret(
-                platform.postgres_replication_password.get_secret_value()
-            ),
-            pgpool_admin_password=pulumi.Output.secret(platform.pgpool_admin_password.get_secret_value()),
-            namespace=host.namespace,
-            create_namespace=False,
-            protect=cfg.is_prod,
-        ),
+    database = build_database(
+        cfg,
+        platform,
+        access,
+        storage_class=cluster.apply(lambda c: str(c["storageClass"])),
+        namespace=host.namespace,
+        create_namespace=False,
     )
     ingress_class = mine.apply(lambda m: str(m["ingressClass"]))
     issuer = AcmeIssuer(
@@ -149,6 +133,7 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
             depends_on=[issuer.issuer],
         ),
     )
+    pg = platform.postgresql
     PostgresDump(
         "postgresql-dump",
         PostgresDumpArgs(
