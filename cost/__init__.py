@@ -4,21 +4,20 @@
 to (`cost.rules`), the region's price table (`config/prices/`) and the stack's
 usage assumptions (`config/usage/`); `check_budget()` compares the total with
 `cost:monthlyBudget` and re-prices cheaper variants of the same resources.
+Those settings are read by `config/` (`config.cost_settings.load_cost_settings`):
+nothing here reads a stack file.
 """
 
 from cost.budget import BudgetVerdict, check_budget
 from cost.estimate import CostError, Estimate, estimate
 from cost.model import CostRow, Item
-from cost.settings import CostSettings, load_cost_settings
 
 __all__ = [
     "BudgetVerdict",
     "CostError",
     "CostRow",
-    "CostSettings",
     "Estimate",
     "Item",
     "check_budget",
     "estimate",
-    "load_cost_settings",
 ]

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from config.cost import CostConfig
+from config.cost_settings import CostSettings
 from config.ledger import load_ledger
 from cost.budget import Option, cheaper_options, check_budget
 from cost.estimate import Estimate, estimate
 from cost.model import Item
-from cost.settings import CostSettings
 
 
 @dataclass(frozen=True)

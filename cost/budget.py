@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from config.cost import CostConfig
+from config.cost_settings import CostSettings
 from config.pricing import PriceTable
 from config.usage import Usage
 from cost.estimate import Estimate, estimate
@@ -26,7 +27,6 @@ from cost.rules import (
     CostError,
     instance_type,
 )
-from cost.settings import CostSettings
 
 # Instance sizes from small to large, as EC2 names them.
 _SIZES = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge")

@@ -2,8 +2,8 @@
 
 from typing import Any
 
+from config.cost_settings import CostSettings
 from cost.estimate import Estimate
-from cost.settings import CostSettings
 
 
 def _fmt(value: float, digits: int = 2) -> str:

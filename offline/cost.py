@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from config import ConfigError
+from config.cost_settings import load_cost_settings
 from cost.account import check_account, ledger_others
 from cost.estimate import CostError, estimate
 from cost.model import Item
 from cost.outside_aws import outside_aws, outside_lines
 from cost.render import cost_document, cost_table
-from cost.settings import load_cost_settings
 from offline.harness import ROOT, PlanResult
 from offline.policies import check_plan
 from policy.budget import NAME

@@ -19,11 +19,11 @@ from typing import Any
 import yaml
 
 from config import ConfigError
+from config.cost_settings import CostSettings, load_cost_settings
 from config.ledger import LEDGER, LedgerEntry, render_ledger
 from config.stackfile import read_stack_file
 from cost.budget import BudgetVerdict
 from cost.estimate import CostError, Estimate, estimate
-from cost.settings import CostSettings, load_cost_settings
 from offline.cost import items_from_plan
 from offline.harness import ROOT
 from offline.plan import plan_config, plan_stack

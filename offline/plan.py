@@ -25,9 +25,9 @@ from typing import Any
 from pulumi_policy import EnforcementLevel
 
 from config import ConfigError, load_stack_config
+from config.cost_settings import load_cost_settings
 from config.stackfile import read_stack_file
 from cost.estimate import CostError, estimate
-from cost.settings import load_cost_settings
 from offline.cost import cost_report, items_from_plan
 from offline.eta import estimate as estimate_eta
 from offline.harness import ROOT, PlanResult, run_program

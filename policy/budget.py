@@ -18,11 +18,11 @@ from pulumi_policy import (
 )
 
 from config import ConfigError
+from config.cost_settings import CostSettings, load_cost_settings
 from config.paths import ROOT
 from cost.account import OthersFor, budget_violations, ledger_others
 from cost.estimate import CostError
 from cost.model import Item
-from cost.settings import CostSettings, load_cost_settings
 from policy.common import UNKNOWN, props_of
 
 SettingsFor = Callable[[str], CostSettings | None]

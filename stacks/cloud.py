@@ -1,16 +1,14 @@
 """The cloud part of a stack: the VPC, the EKS cluster and the NLB, wired together."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
 from components.aws.eks_cluster import EksCluster, EksClusterArgs
 from components.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.policies import account_of
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.karpenter import Karpenter, KarpenterArgs
 from components.kubernetes.tenant import TenantQuotaArgs, TenantSpace, TenantSpaceArgs
 from config import StackConfig, charts
@@ -26,24 +24,15 @@ INGRESS_NAMESPACE = "traefik"
 class CloudParts:
     """What the platform (Helm releases) builds on."""
 
-    aws_provider: aws.Provider
-    """The stack's explicit AWS provider."""
-    k8s_provider: k8s.Provider
-    """Kubernetes provider of the EKS cluster."""
+    cluster: ClusterAccess
+    """How every Kubernetes component reaches the EKS cluster: its Kubernetes provider, the
+    stack's AWS provider, the cluster's OIDC provider (IRSA), `workloads_ready` (the node group
+    and CoreDNS), `storage_ready` (the gp3 StorageClass, made after the EBS CSI add-on) and the
+    environment's chart values."""
     cluster_name: pulumi.Output[str]
     """Name of the EKS cluster."""
-    oidc_provider_arn: pulumi.Output[str]
-    """IAM OIDC provider of the cluster, for IRSA trust policies."""
-    oidc_issuer_url: pulumi.Output[str]
-    """OIDC issuer URL of the cluster (`https://oidc.eks...`)."""
     storage_class_name: str
     """The default, encrypted gp3 StorageClass."""
-    storage_ready: pulumi.Resource
-    """The gp3 StorageClass, created after the EBS CSI add-on: anything with a
-    PersistentVolumeClaim depends on it."""
-    workloads_ready: Sequence[pulumi.Resource]
-    """The node group and the CoreDNS add-on: every platform namespace (so every
-    release in it) depends on them."""
     ingress_http_node_port: int
     """Node port the ingress controller must expose for HTTP (the NLB's port 80 targets it)."""
     ingress_https_node_port: int
@@ -114,21 +103,29 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
             protect=cfg.is_prod,
         ),
     )
+    # Built once; every Kubernetes component of the stack reaches the cluster through it.
+    access = ClusterAccess(
+        k8s_provider=cluster.k8s_provider,
+        aws_provider=provider,
+        oidc_provider_arn=cluster.oidc_provider_arn,
+        oidc_issuer_url=cluster.oidc_issuer_url,
+        workloads_ready=cluster.workloads_ready,
+        storage_ready=(cluster.storage_ready,),
+        release_values=cfg.platform.release_values if cfg.platform is not None else {},
+    )
 
     scaling = spec.autoscaling
     if scaling.enabled:
         Karpenter(
             f"{cfg.stack}-karpenter",
             KarpenterArgs(
+                cluster=access,
                 chart=charts.KARPENTER,
                 cluster_name=cluster.cluster_name,
                 cluster_endpoint=cluster.endpoint,
                 region=cloud.region,
                 private_subnet_ids=network.private_subnet_ids,
                 node_security_group_id=cluster.cluster_security_group_id,
-                k8s_provider=cluster.k8s_provider,
-                aws_provider=provider,
-                system_nodes=cluster.workloads_ready,
                 capacity_types=scaling.capacity_types,
                 architectures=scaling.architectures,
                 instance_families=scaling.instance_families,
@@ -162,6 +159,7 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
         tenant: TenantSpace(
             f"tenant-{tenant}",
             TenantSpaceArgs(
+                cluster=access,
                 tenant=tenant,
                 namespaces=t.namespaces,
                 deployer_arn=t.deployer_arn,
@@ -169,9 +167,6 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
                 cluster_name=cluster.cluster_name,
                 partition=partition,
                 ingress_namespace=INGRESS_NAMESPACE,
-                k8s_provider=cluster.k8s_provider,
-                aws_provider=provider,
-                depends_on=cluster.workloads_ready,
                 protect=cfg.is_prod,
             ),
         )
@@ -202,14 +197,9 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
     )
 
     return CloudParts(
-        aws_provider=provider,
-        k8s_provider=cluster.k8s_provider,
+        cluster=access,
         cluster_name=cluster.cluster_name,
-        oidc_provider_arn=cluster.oidc_provider_arn,
-        oidc_issuer_url=cluster.oidc_issuer_url,
         storage_class_name=cluster.storage_class_name,
-        storage_ready=cluster.storage_ready,
-        workloads_ready=cluster.workloads_ready,
         ingress_http_node_port=ingress.http_node_port,
         ingress_https_node_port=ingress.https_node_port,
         nlb_dns_name=lb.dns_name,

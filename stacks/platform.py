@@ -1,7 +1,10 @@
 """The platform part of a stack: Helm releases on the cloud part's EKS cluster."""
 
+from collections.abc import Mapping
+
 import pulumi
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import CertManager, CertManagerArgs, issuer_name
 from components.kubernetes.datadog import (
@@ -25,31 +28,66 @@ from stacks.cloud import CloudParts
 from stacks.monitoring import build_monitoring
 
 
+def build_database(
+    cfg: StackConfig,
+    platform: PlatformConfig,
+    cluster: ClusterAccess,
+    *,
+    storage_class: pulumi.Input[str],
+    namespace: str,
+    create_namespace: bool = True,
+    pod_annotations: Mapping[str, str] | None = None,
+) -> PostgresqlHa:
+    """Declare the stack's database (`platform:postgresql`, its passwords) on its own cluster or its host's.
+
+    One place for both topologies: what differs is where the volumes come from
+    (`storage_class`) and whose namespace it lives in (a tenant's was made by its host).
+    """
+    pg = platform.postgresql
+    args = PostgresqlHaArgs(
+        cluster=cluster,
+        chart=charts.POSTGRESQL_HA,
+        chart_override=pg.chart,
+        postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
+        pgpool_image=charts.PGPOOL_IMAGE,
+        image_registry=pg.image_registry,
+        replicas=pg.replicas,
+        pgpool_replicas=pg.pgpool_replicas,
+        storage_class=storage_class,
+        storage_size=pg.storage_size,
+        postgres_password=pulumi.Output.secret(platform.postgres_password.get_secret_value()),
+        replication_password=pulumi.Output.secret(platform.postgres_replication_password.get_secret_value()),
+        pgpool_admin_password=pulumi.Output.secret(platform.pgpool_admin_password.get_secret_value()),
+        namespace=namespace,
+        create_namespace=create_namespace,
+        pod_annotations=dict(pod_annotations or {}),
+        protect=cfg.is_prod,
+    )
+    return PostgresqlHa("postgresql-ha", args)
+
+
 def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts) -> None:
     """Declare the platform's releases, in dependency order, through the cluster's providers."""
     if cfg.cloud is None:
         raise ValueError("the platform part needs the cloud part (cloud:enabled)")
     region = cfg.cloud.region
+    cluster = cloud.cluster
 
     cert_manager = CertManager(
         "cert-manager",
         CertManagerArgs(
+            cluster=cluster,
             chart=charts.CERT_MANAGER,
             acme_email=platform.acme_email,
             region=region,
             hosted_zone_id=cloud.hosted_zone_id,
             domain=cloud.domain,
-            k8s_provider=cloud.k8s_provider,
-            workloads_ready=cloud.workloads_ready,
-            aws_provider=cloud.aws_provider,
-            values=platform.values_for("cert-manager"),
-            oidc_provider_arn=cloud.oidc_provider_arn,
-            oidc_issuer_url=cloud.oidc_issuer_url,
         ),
     )
     ExternalDns(
         "external-dns",
         ExternalDnsArgs(
+            cluster=cluster,
             chart=charts.EXTERNAL_DNS,
             region=region,
             hosted_zone_ids=[cloud.hosted_zone_id],
@@ -57,24 +95,16 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             # Each tenant owns the records of its own domain.
             exclude_domains=sorted(t.domain for t in cfg.cloud.tenants.values()),
             owner_id=pulumi.Output.concat(cfg.project, "-", cfg.stack, "-", cloud.cluster_name),
-            k8s_provider=cloud.k8s_provider,
-            workloads_ready=cloud.workloads_ready,
-            aws_provider=cloud.aws_provider,
-            values=platform.values_for("external-dns"),
-            oidc_provider_arn=cloud.oidc_provider_arn,
-            oidc_issuer_url=cloud.oidc_issuer_url,
         ),
     )
     traefik = IngressController(
         "traefik",
         IngressControllerArgs(
+            cluster=cluster,
             chart=charts.TRAEFIK,
             http_node_port=cloud.ingress_http_node_port,
             https_node_port=cloud.ingress_https_node_port,
             load_balancer_hostname=cloud.nlb_dns_name,
-            k8s_provider=cloud.k8s_provider,
-            workloads_ready=cloud.workloads_ready,
-            values=platform.values_for("traefik"),
             pod_annotations=traefik_check_annotations(cfg.stack) if platform.datadog.enabled else {},
         ),
     )
@@ -82,53 +112,34 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
     app = AppIngress(
         "app",
         AppIngressArgs(
+            cluster=cluster,
             routes={
                 label: AppRoute(host=f"{label}.{cloud.domain}", service=backend.service, port=backend.port)
                 for label, backend in platform.hosts.items()
             },
             ingress_class=traefik.ingress_class,
             cluster_issuer=issuer_name(platform.acme_issuer),
-            k8s_provider=cloud.k8s_provider,
-            workloads_ready=cloud.workloads_ready,
             depends_on=[traefik.release, issuer],
         ),
     )
-    pg = platform.postgresql
-    database = PostgresqlHa(
-        "postgresql-ha",
-        PostgresqlHaArgs(
-            chart=charts.POSTGRESQL_HA,
-            chart_override=pg.chart,
-            postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
-            pgpool_image=charts.PGPOOL_IMAGE,
-            image_registry=pg.image_registry,
-            replicas=pg.replicas,
-            pgpool_replicas=pg.pgpool_replicas,
-            storage_class=cloud.storage_class_name,
-            storage_size=pg.storage_size,
-            postgres_password=pulumi.Output.secret(platform.postgres_password.get_secret_value()),
-            replication_password=pulumi.Output.secret(
-                platform.postgres_replication_password.get_secret_value()
-            ),
-            pgpool_admin_password=pulumi.Output.secret(platform.pgpool_admin_password.get_secret_value()),
-            k8s_provider=cloud.k8s_provider,
-            workloads_ready=cloud.workloads_ready,
-            storage_ready=[cloud.storage_ready],
-            values=platform.values_for("postgresql-ha"),
-            namespace=PG_NAMESPACE,
-            pod_annotations=(
-                postgres_check_annotations(
-                    cfg.stack, namespace=PG_NAMESPACE, secret=PG_CREDENTIALS, key="password"
-                )
-                if platform.datadog.enabled
-                else {}
-            ),
-            protect=cfg.is_prod,
+    database = build_database(
+        cfg,
+        platform,
+        cluster,
+        storage_class=cloud.storage_class_name,
+        namespace=PG_NAMESPACE,
+        pod_annotations=(
+            postgres_check_annotations(
+                cfg.stack, namespace=PG_NAMESPACE, secret=PG_CREDENTIALS, key="password"
+            )
+            if platform.datadog.enabled
+            else {}
         ),
     )
     velero = Velero(
         "velero",
         VeleroArgs(
+            cluster=cluster,
             chart=charts.VELERO,
             image=charts.VELERO_IMAGE,
             aws_plugin_image=charts.VELERO_AWS_PLUGIN_IMAGE,
@@ -146,13 +157,7 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
                 for tenant, t in cfg.cloud.tenants.items()
             },
             dump_retention_days=platform.velero.retention_days,
-            k8s_provider=cloud.k8s_provider,
-            workloads_ready=cloud.workloads_ready,
-            aws_provider=cloud.aws_provider,
-            values=platform.values_for("velero"),
             protect=cfg.is_prod,
-            oidc_provider_arn=cloud.oidc_provider_arn,
-            oidc_issuer_url=cloud.oidc_issuer_url,
         ),
     )
     if platform.datadog.enabled:
@@ -161,15 +166,13 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
         Datadog(
             "datadog",
             DatadogArgs(
+                cluster=cluster,
                 chart=charts.DATADOG,
                 api_key=pulumi.Output.secret(platform.datadog_api_key.get_secret_value()),
                 site=platform.datadog.site,
                 cluster_name=cloud.cluster_name,
                 env=cfg.stack,
                 cluster_agent=platform.datadog.cluster_agent,
-                k8s_provider=cloud.k8s_provider,
-                workloads_ready=cloud.workloads_ready,
-                values=platform.values_for("datadog"),
                 http_checks=[f"https://{label}.{cloud.domain}/" for label in platform.hosts],
                 readable_secrets={PG_NAMESPACE: [PG_CREDENTIALS]},
                 secrets_ready=[database.credentials],
@@ -179,16 +182,16 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
     dump_role, dump_policy = workload_role(
         velero,
         f"{cfg.stack}-pg-dump",
+        cluster=cluster,
         namespace=PG_NAMESPACE,
         service_account=DUMP_SERVICE_ACCOUNT,
-        oidc_provider_arn=cloud.oidc_provider_arn,
-        oidc_issuer_url=cloud.oidc_issuer_url,
         statements=dump_statements(velero.bucket.arn, velero.key.arn, cfg.stack),
-        provider=cloud.aws_provider,
     )
+    pg = platform.postgresql
     PostgresDump(
         "postgresql-dump",
         PostgresDumpArgs(
+            cluster=cluster,
             namespace=database.namespace,
             host="postgresql-ha-pgpool",
             credentials_secret=database.credentials_secret,
@@ -200,7 +203,6 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
             postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
             aws_cli_image=charts.AWS_CLI_IMAGE,
             image_registry=pg.image_registry,
-            k8s_provider=cloud.k8s_provider,
             depends_on=[database.release, dump_policy],
         ),
     )
@@ -211,12 +213,10 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
         role, _ = workload_role(
             velero,
             f"{tenant}-pg-dump",
+            cluster=cluster,
             namespace=t.namespaces[0],
             service_account=DUMP_SERVICE_ACCOUNT,
-            oidc_provider_arn=cloud.oidc_provider_arn,
-            oidc_issuer_url=cloud.oidc_issuer_url,
             statements=dump_statements(velero.bucket.arn, velero.key.arn, tenant),
-            provider=cloud.aws_provider,
         )
         tenant_exports[tenant] = {
             "namespaces": t.namespaces,

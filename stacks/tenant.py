@@ -15,14 +15,15 @@ import pulumi_kubernetes as k8s
 
 from components.aws.dns_alias import DnsAliases, DnsAliasesArgs
 from components.aws.kubeconfig import kubeconfig
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import AcmeIssuer, AcmeIssuerArgs
 from components.kubernetes.pg_dump import PostgresDump, PostgresDumpArgs
-from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
 from components.kubernetes.velero import DUMP_PREFIX
 from config import StackConfig, charts
 from config.cloud import CloudConfig, HostConfig
 from stacks.cloud import record_key
+from stacks.platform import build_database
 from stacks.providers import aws_provider
 
 
@@ -89,47 +90,35 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
     platform = cfg.platform
     if platform is None:
         return
+    # The host's cluster as this stack reaches it: no OIDC provider (IRSA roles on it are the
+    # host's to make), nothing to wait for (the host made the namespace, on running nodes).
+    access = ClusterAccess(
+        k8s_provider=k8s_provider, aws_provider=provider, release_values=platform.release_values
+    )
     ns = mine.apply(lambda _: host.namespace)  # waits for the check above
-    pg = platform.postgresql
-    database = PostgresqlHa(
-        "postgresql-ha",
-        PostgresqlHaArgs(
-            chart=charts.POSTGRESQL_HA,
-            chart_override=pg.chart,
-            postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
-            pgpool_image=charts.PGPOOL_IMAGE,
-            image_registry=pg.image_registry,
-            replicas=pg.replicas,
-            pgpool_replicas=pg.pgpool_replicas,
-            storage_class=cluster.apply(lambda c: str(c["storageClass"])),
-            storage_size=pg.storage_size,
-            postgres_password=pulumi.Output.secret(platform.postgres_password.get_secret_value()),
-            replication_password=pulumi.Output.secret(
-                platform.postgres_replication_password.get_secret_value()
-            ),
-            pgpool_admin_password=pulumi.Output.secret(platform.pgpool_admin_password.get_secret_value()),
-            k8s_provider=k8s_provider,
-            storage_ready=[],
-            values=platform.values_for("postgresql-ha"),
-            namespace=host.namespace,
-            create_namespace=False,
-            protect=cfg.is_prod,
-        ),
+    database = build_database(
+        cfg,
+        platform,
+        access,
+        storage_class=cluster.apply(lambda c: str(c["storageClass"])),
+        namespace=host.namespace,
+        create_namespace=False,
     )
     ingress_class = mine.apply(lambda m: str(m["ingressClass"]))
     issuer = AcmeIssuer(
         f"{cfg.stack}-issuer",
         AcmeIssuerArgs(
+            cluster=access,
             environment=platform.acme_issuer,
             acme_email=platform.acme_email,
             namespace=ns,
             ingress_class=ingress_class,
-            k8s_provider=k8s_provider,
         ),
     )
     app = AppIngress(
         "app",
         AppIngressArgs(
+            cluster=access,
             routes={
                 label: AppRoute(
                     host=f"{label}.{cloud.dns.domain}", service=backend.service, port=backend.port
@@ -139,15 +128,16 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
             ingress_class=ingress_class,
             cluster_issuer=issuer.name,
             issuer_kind="Issuer",
-            k8s_provider=k8s_provider,
             namespace=host.namespace,
             create_namespace=False,
             depends_on=[issuer.issuer],
         ),
     )
+    pg = platform.postgresql
     PostgresDump(
         "postgresql-dump",
         PostgresDumpArgs(
+            cluster=access,
             namespace=ns,
             host="postgresql-ha-pgpool",
             credentials_secret=database.credentials_secret,
@@ -159,7 +149,6 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
             postgresql_image=charts.POSTGRESQL_REPMGR_IMAGE,
             aws_cli_image=charts.AWS_CLI_IMAGE,
             image_registry=pg.image_registry,
-            k8s_provider=k8s_provider,
             depends_on=[database.release],
         ),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import namespace
 
 
@@ -25,14 +26,14 @@ class AppRoute:
 class AppIngressArgs:
     """Inputs of `AppIngress`."""
 
+    cluster: ClusterAccess
+    """The cluster it is declared on (its provider, readiness)."""
     routes: Mapping[str, AppRoute]
     """Routes by stable label (`api`, `www`)."""
     ingress_class: pulumi.Input[str]
     """IngressClass of the controller that serves it."""
     cluster_issuer: str
     """Issuer cert-manager uses for the hosts' certificate (a ClusterIssuer unless `issuer_kind` says)."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
     depends_on: Sequence[pulumi.Resource] = ()
     """The controller's release and the issuer: the Ingress is admitted and served only after them."""
     namespace: str = "app"
@@ -43,9 +44,6 @@ class AppIngressArgs:
     """`ClusterIssuer`, or `Issuer` (namespaced: a tenant's own). Default `ClusterIssuer`."""
     tls_secret: str = "app-tls"
     """Secret cert-manager writes the certificate to. Default `app-tls`."""
-    workloads_ready: Sequence[pulumi.Resource] = ()
-    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
-    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class AppIngress(pulumi.ComponentResource):
@@ -60,13 +58,7 @@ class AppIngress(pulumi.ComponentResource):
         super().__init__("campus:kubernetes:AppIngress", name, None, opts)
         ns_name: pulumi.Input[str] = args.namespace
         if args.create_namespace:
-            ns_name = namespace(
-                self,
-                name,
-                namespace=args.namespace,
-                provider=args.k8s_provider,
-                depends_on=args.workloads_ready,
-            ).metadata.name
+            ns_name = namespace(self, name, namespace=args.namespace, cluster=args.cluster).metadata.name
         annotation = (
             "cert-manager.io/cluster-issuer"
             if args.issuer_kind == "ClusterIssuer"
@@ -111,7 +103,7 @@ class AppIngress(pulumi.ComponentResource):
                 "rules": rules,
             },
             opts=pulumi.ResourceOptions(
-                parent=self, provider=args.k8s_provider, depends_on=list(args.depends_on)
+                parent=self, provider=args.cluster.k8s_provider, depends_on=list(args.depends_on)
             ),
         )
         self.register_outputs({"hosts": self.hosts})

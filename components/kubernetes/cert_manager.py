@@ -1,13 +1,12 @@
 """cert-manager with its CRDs, and the Let's Encrypt ClusterIssuers (DNS-01 through Route53)."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import helm_release, namespace
 from components.kubernetes.workload_role import role_annotation, workload_role
 from config.charts import ChartPin
@@ -48,6 +47,8 @@ def cluster_issuer_spec(
 class CertManagerArgs:
     """Inputs of `CertManager`."""
 
+    cluster: ClusterAccess
+    """The cluster it is installed on (providers, IRSA trust, readiness, the release's values)."""
     chart: ChartPin
     """Pinned chart (config/charts.py)."""
     acme_email: str
@@ -58,21 +59,8 @@ class CertManagerArgs:
     """Route53 hosted zone the DNS-01 challenges are written to; the role may touch no other."""
     domain: str
     """The zone's domain; the issuers solve only for names under it."""
-    oidc_provider_arn: pulumi.Input[str]
-    """ARN of the cluster's IAM OIDC provider (IRSA)."""
-    oidc_issuer_url: pulumi.Input[str]
-    """Issuer URL of the cluster's service-account tokens."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    aws_provider: aws.Provider
-    """The stack's AWS provider."""
-    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
-    """Environment values (config/values/cert-manager/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "cert-manager"
     """Namespace the program creates for the release. Default `cert-manager`."""
-    workloads_ready: Sequence[pulumi.Resource] = ()
-    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
-    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class CertManager(pulumi.ComponentResource):
@@ -87,17 +75,14 @@ class CertManager(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: CertManagerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:CertManager", name, None, opts)
-        ns = namespace(
-            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
-        )
+        ns = namespace(self, name, namespace=args.namespace, cluster=args.cluster)
         zone_arn = f"arn:aws:route53:::hostedzone/{args.hosted_zone_id}"
         role, role_policy = workload_role(
             self,
             name,
+            cluster=args.cluster,
             namespace=args.namespace,
             service_account=SERVICE_ACCOUNT,
-            oidc_provider_arn=args.oidc_provider_arn,
-            oidc_issuer_url=args.oidc_issuer_url,
             statements=[
                 {
                     "Sid": "ChallengeStatus",
@@ -121,7 +106,6 @@ class CertManager(pulumi.ComponentResource):
                     "Resource": "*",
                 },
             ],
-            provider=args.aws_provider,
         )
         computed: dict[str, Any] = {
             "crds": {"enabled": True, "keep": True},
@@ -135,9 +119,8 @@ class CertManager(pulumi.ComponentResource):
             release="cert-manager",
             pin=args.chart,
             namespace=ns,
-            values=args.values,
+            cluster=args.cluster,
             computed=computed,
-            provider=args.k8s_provider,
             depends_on=[role, role_policy],
         )
         self.issuers = {
@@ -155,7 +138,7 @@ class CertManager(pulumi.ComponentResource):
                 ),
                 # The release installs the ClusterIssuer CRD: the API must know the kind first.
                 opts=pulumi.ResourceOptions(
-                    parent=self, provider=args.k8s_provider, depends_on=[self.release]
+                    parent=self, provider=args.cluster.k8s_provider, depends_on=[self.release]
                 ),
             )
             for environment in ACME_SERVERS
@@ -184,6 +167,8 @@ def http01_issuer_spec(*, environment: str, email: str, ingress_class: str) -> d
 class AcmeIssuerArgs:
     """Inputs of `AcmeIssuer`."""
 
+    cluster: ClusterAccess
+    """The cluster it is declared on (cert-manager's CRDs installed by its host)."""
     environment: str
     """Let's Encrypt environment: `staging` or `production`."""
     acme_email: str
@@ -192,8 +177,6 @@ class AcmeIssuerArgs:
     """Namespace of the Issuer (and of the certificates it signs)."""
     ingress_class: pulumi.Input[str]
     """IngressClass that serves the HTTP-01 challenges."""
-    k8s_provider: k8s.Provider
-    """Provider of the cluster (cert-manager's CRDs installed by its host)."""
 
 
 class AcmeIssuer(pulumi.ComponentResource):
@@ -217,6 +200,6 @@ class AcmeIssuer(pulumi.ComponentResource):
                     environment=args.environment, email=args.acme_email, ingress_class=cls
                 )
             ),
-            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.cluster.k8s_provider),
         )
         self.register_outputs({"name": self.name})

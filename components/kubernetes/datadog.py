@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 import yaml
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin
 
@@ -20,6 +21,8 @@ API_KEY_SECRET = "datadog-api-key"
 class DatadogArgs:
     """Inputs of `Datadog`."""
 
+    cluster: ClusterAccess
+    """The cluster it is installed on (its provider, readiness, the release's values)."""
     chart: ChartPin
     """Pinned chart (config/charts.py)."""
     api_key: pulumi.Input[str]
@@ -32,15 +35,8 @@ class DatadogArgs:
     """`env` tag on everything the agents send (the stack name)."""
     cluster_agent: bool
     """Run the cluster agent."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
-    """Environment values (config/values/datadog/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "datadog"
     """Namespace the program creates for the release. Default `datadog`."""
-    workloads_ready: Sequence[pulumi.Resource] = ()
-    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
-    the namespace depends on it. Default () (a cluster already running)."""
     http_checks: Sequence[str] = ()
     """Addresses probed from inside the cluster by Datadog's HTTP check (availability and
     certificate expiry of the application's hosts). Default ()."""
@@ -140,15 +136,13 @@ class Datadog(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: DatadogArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:Datadog", name, None, opts)
-        ns = namespace(
-            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
-        )
+        ns = namespace(self, name, namespace=args.namespace, cluster=args.cluster)
         secret = k8s.core.v1.Secret(
             f"{name}-api-key",
             metadata={"name": API_KEY_SECRET, "namespace": ns.metadata.name},
             type="Opaque",
             string_data={"api-key": pulumi.Output.secret(args.api_key)},
-            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.cluster.k8s_provider),
         )
         computed: dict[str, Any] = {
             "datadog": {
@@ -186,9 +180,8 @@ class Datadog(pulumi.ComponentResource):
             release="datadog",
             pin=args.chart,
             namespace=ns,
-            values=args.values,
+            cluster=args.cluster,
             computed=computed,
-            provider=args.k8s_provider,
             depends_on=[secret, *args.secrets_ready],
         )
         self.register_outputs({"release": self.release.name})

@@ -1,13 +1,13 @@
 """external-dns for Route53: the hosts of Ingress objects become records in the stack's zone."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import helm_release, namespace
 from components.kubernetes.workload_role import role_annotation, workload_role
 from config.charts import ChartPin
@@ -19,6 +19,8 @@ SERVICE_ACCOUNT = "external-dns"
 class ExternalDnsArgs:
     """Inputs of `ExternalDns`."""
 
+    cluster: ClusterAccess
+    """The cluster it is installed on (providers, IRSA trust, readiness, the release's values)."""
     chart: ChartPin
     """Pinned chart (config/charts.py)."""
     region: str
@@ -29,22 +31,8 @@ class ExternalDnsArgs:
     """Domains whose records external-dns manages (`domainFilters`)."""
     owner_id: pulumi.Input[str]
     """`txtOwnerId`: unique per stack and cluster, so no two clusters claim the same records."""
-    oidc_provider_arn: pulumi.Input[str]
-    """ARN of the cluster's IAM OIDC provider (IRSA)."""
-    oidc_issuer_url: pulumi.Input[str]
-    """Issuer URL of the cluster's service-account tokens."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    aws_provider: aws.Provider
-    """The stack's AWS provider."""
-    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
-    """Environment values (config/values/external-dns/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "external-dns"
     """Namespace the program creates for the release. Default `external-dns`."""
-    workloads_ready: Sequence[pulumi.Resource] = ()
-    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
-    the namespace depends on it. Default () (a cluster already running)."""
-
     exclude_domains: Sequence[str] = ()
     """Subdomains left to someone else (a tenant stack owns its records): `--exclude-domains`."""
 
@@ -59,17 +47,14 @@ class ExternalDns(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ExternalDnsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:ExternalDns", name, None, opts)
-        ns = namespace(
-            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
-        )
+        ns = namespace(self, name, namespace=args.namespace, cluster=args.cluster)
         zone_arns = [f"arn:aws:route53:::hostedzone/{zone}" for zone in args.hosted_zone_ids]
         role, role_policy = workload_role(
             self,
             name,
+            cluster=args.cluster,
             namespace=args.namespace,
             service_account=SERVICE_ACCOUNT,
-            oidc_provider_arn=args.oidc_provider_arn,
-            oidc_issuer_url=args.oidc_issuer_url,
             statements=[
                 {
                     "Sid": "ManageRecordsInOwnZones",
@@ -84,7 +69,6 @@ class ExternalDns(pulumi.ComponentResource):
                 # Listing zones cannot be scoped to a zone; it reveals names only.
                 {"Sid": "ListZones", "Effect": "Allow", "Action": "route53:ListHostedZones", "Resource": "*"},
             ],
-            provider=args.aws_provider,
         )
         computed: dict[str, Any] = {
             "provider": {"name": "aws"},
@@ -107,9 +91,8 @@ class ExternalDns(pulumi.ComponentResource):
             release="external-dns",
             pin=args.chart,
             namespace=ns,
-            values=args.values,
+            cluster=args.cluster,
             computed=computed,
-            provider=args.k8s_provider,
             depends_on=[role, role_policy],
         )
         self.role_arn = role.arn

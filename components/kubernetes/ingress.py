@@ -5,13 +5,14 @@ exposes exactly those, and Traefik writes the NLB's hostname into the status of
 every Ingress it serves, which is what external-dns publishes.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin
 
@@ -23,6 +24,8 @@ INGRESS_CLASS = "traefik"
 class IngressControllerArgs:
     """Inputs of `IngressController`."""
 
+    cluster: ClusterAccess
+    """The cluster it is installed on (its provider, readiness, the release's values)."""
     chart: ChartPin
     """Pinned chart (config/charts.py)."""
     http_node_port: int
@@ -31,15 +34,8 @@ class IngressControllerArgs:
     """Node port the NLB's HTTPS (TCP passthrough) listener targets."""
     load_balancer_hostname: pulumi.Input[str]
     """DNS name of the NLB, published in Ingress status."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
-    """Environment values (config/values/traefik/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "traefik"
     """Namespace the program creates for the release. Default `traefik`."""
-    workloads_ready: Sequence[pulumi.Resource] = ()
-    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
-    the namespace depends on it. Default () (a cluster already running)."""
     pod_annotations: Mapping[str, str] = field(default_factory=dict[str, str])
     """Annotations on Traefik's pods, e.g. the Datadog check reading its metrics. Default {}."""
 
@@ -56,9 +52,7 @@ class IngressController(pulumi.ComponentResource):
         self, name: str, args: IngressControllerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("campus:kubernetes:IngressController", name, None, opts)
-        ns = namespace(
-            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
-        )
+        ns = namespace(self, name, namespace=args.namespace, cluster=args.cluster)
         computed: dict[str, Any] = {
             "service": {"type": "NodePort"},
             "ports": {
@@ -89,9 +83,8 @@ class IngressController(pulumi.ComponentResource):
             release="traefik",
             pin=args.chart,
             namespace=ns,
-            values=args.values,
+            cluster=args.cluster,
             computed=computed,
-            provider=args.k8s_provider,
         )
         self.ingress_class = INGRESS_CLASS
         self.register_outputs({"release": self.release.name, "ingressClass": self.ingress_class})

@@ -18,6 +18,7 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.aws.policies import account_of, assume_role_policy
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin
 
@@ -39,6 +40,9 @@ INTERRUPTION_EVENTS: dict[str, dict[str, Any]] = {
 class KarpenterArgs:
     """Inputs of `Karpenter`."""
 
+    cluster: ClusterAccess
+    """The cluster it scales (its providers; its `workloads_ready`, the managed node group and
+    CoreDNS, is where Karpenter's controller runs)."""
     chart: ChartPin
     """Pinned chart (config/charts.py)."""
     cluster_name: pulumi.Input[str]
@@ -51,12 +55,6 @@ class KarpenterArgs:
     """Subnets the nodes are launched in."""
     node_security_group_id: pulumi.Input[str]
     """Security group of the nodes (the cluster security group EKS made)."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    aws_provider: aws.Provider
-    """The stack's AWS provider."""
-    system_nodes: Sequence[pulumi.Resource]
-    """The managed node group (and CoreDNS) Karpenter's controller runs on."""
     capacity_types: Sequence[str] = ("spot", "on-demand")
     """`spot`, `on-demand`: with both, spot first, on-demand when no spot pool fits."""
     architectures: Sequence[str] = ("arm64", "amd64")
@@ -89,8 +87,8 @@ class Karpenter(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KarpenterArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:Karpenter", name, None, opts)
-        aws_child = pulumi.ResourceOptions(parent=self, provider=args.aws_provider)
-        account_id, partition = account_of(args.aws_provider)
+        aws_child = pulumi.ResourceOptions(parent=self, provider=args.cluster.aws_provider)
+        account_id, partition = account_of(args.cluster.aws_provider)
         managed = f"arn:{partition}:iam::aws:policy"
 
         node_role = aws.iam.Role(
@@ -167,9 +165,7 @@ class Karpenter(pulumi.ComponentResource):
             opts=aws_child,
         )
 
-        ns = namespace(
-            self, name, namespace=NAMESPACE, provider=args.k8s_provider, depends_on=args.system_nodes
-        )
+        ns = namespace(self, name, namespace=NAMESPACE, cluster=args.cluster)
         computed: dict[str, Any] = {
             "settings": {
                 "clusterName": args.cluster_name,
@@ -194,12 +190,13 @@ class Karpenter(pulumi.ComponentResource):
             release="karpenter",
             pin=args.chart,
             namespace=ns,
-            values={},
+            cluster=args.cluster,
             computed=computed,
-            provider=args.k8s_provider,
             depends_on=[identity, controller_policy, node_access, *node_policies],
         )
-        k8s_child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[self.release])
+        k8s_child = pulumi.ResourceOptions(
+            parent=self, provider=args.cluster.k8s_provider, depends_on=[self.release]
+        )
         node_class = k8s.apiextensions.CustomResource(
             f"{name}-node-class",
             api_version="karpenter.k8s.aws/v1",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from config.charts import ImagePin
 
 SERVICE_ACCOUNT = "pg-dump"
@@ -22,6 +23,8 @@ SERVICE_ACCOUNT = "pg-dump"
 class PostgresDumpArgs:
     """Inputs of `PostgresDump`."""
 
+    cluster: ClusterAccess
+    """The cluster the database runs on (its provider)."""
     namespace: pulumi.Input[str]
     """Namespace of the database release (the job reads its credentials Secret there)."""
     host: str
@@ -44,8 +47,6 @@ class PostgresDumpArgs:
     """Image with the AWS CLI."""
     image_registry: str = "docker.io"
     """Registry of both images."""
-    k8s_provider: k8s.Provider | None = None
-    """Provider of the cluster the database runs on."""
     depends_on: Sequence[pulumi.Resource] = ()
     """The database release."""
 
@@ -58,7 +59,7 @@ class PostgresDump(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PostgresDumpArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:PostgresDump", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
+        child = pulumi.ResourceOptions(parent=self, provider=args.cluster.k8s_provider)
         account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account",
             metadata={

@@ -5,13 +5,14 @@ images are pinned explicitly (config/charts.py) and their registry is
 overridable, so a mirror can take them over.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import helm_release, namespace
 from config.charts import ChartPin, ImagePin
 
@@ -25,6 +26,9 @@ NAMESPACE = "postgresql"
 class PostgresqlHaArgs:
     """Inputs of `PostgresqlHa`."""
 
+    cluster: ClusterAccess
+    """The cluster it is installed on (its provider, readiness and storage readiness, the
+    release's values)."""
     chart: ChartPin
     """Pinned chart (config/charts.py)."""
     postgresql_image: ImagePin
@@ -47,23 +51,14 @@ class PostgresqlHaArgs:
     """Secret. Password of repmgr's replication user, also pgpool's streaming-check user."""
     pgpool_admin_password: pulumi.Input[str]
     """Secret. Password of pgpool's administrator."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    storage_ready: Sequence[pulumi.Resource]
-    """What must exist before a PersistentVolumeClaim can bind (the EBS CSI driver, the StorageClass)."""
     chart_override: str | None = None
     """OCI reference replacing the pinned chart's registry (a mirror). Default None."""
-    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
-    """Environment values (config/values/postgresql-ha/<stack>.yaml); computed values win. Default {}."""
     namespace: str = NAMESPACE
     """Namespace of the release. Default `postgresql`."""
     create_namespace: bool = True
     """Create the namespace (False: a tenant's namespace, made by the host). Default True."""
     protect: bool = False
     """Protect the namespace and release (prod): deleting either deletes the data. Default False."""
-    workloads_ready: Sequence[pulumi.Resource] = ()
-    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
-    the namespace depends on it. Default () (a cluster already running)."""
     pod_annotations: Mapping[str, str] = field(default_factory=dict[str, str])
     """Annotations on the PostgreSQL pods, e.g. the Datadog check reading replication delay. Default {}."""
 
@@ -86,16 +81,9 @@ class PostgresqlHa(pulumi.ComponentResource):
         super().__init__("campus:kubernetes:PostgresqlHa", name, None, opts)
         ns: k8s.core.v1.Namespace | str = args.namespace
         if args.create_namespace:
-            ns = namespace(
-                self,
-                name,
-                namespace=args.namespace,
-                provider=args.k8s_provider,
-                depends_on=args.workloads_ready,
-                protect=args.protect,
-            )
+            ns = namespace(self, name, namespace=args.namespace, cluster=args.cluster, protect=args.protect)
         ns_name = ns if isinstance(ns, str) else ns.metadata.name
-        child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
+        child = pulumi.ResourceOptions(parent=self, provider=args.cluster.k8s_provider)
         db_secret = k8s.core.v1.Secret(
             f"{name}-postgresql-credentials",
             metadata={"name": CREDENTIALS_SECRET, "namespace": ns_name},
@@ -162,10 +150,9 @@ class PostgresqlHa(pulumi.ComponentResource):
             pin=args.chart,
             chart=args.chart_override,
             namespace=ns,
-            values=args.values,
+            cluster=args.cluster,
             computed=computed,
-            provider=args.k8s_provider,
-            depends_on=[db_secret, pgpool_secret, *args.storage_ready],
+            depends_on=[db_secret, pgpool_secret, *args.cluster.storage_ready],
             protect=args.protect,
         )
         self.service = pulumi.Output.concat("postgresql-ha-pgpool.", ns_name, ".svc.cluster.local")

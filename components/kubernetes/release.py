@@ -6,6 +6,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from config.charts import ChartPin
 from config.values import deep_merge
 
@@ -18,13 +19,12 @@ def namespace(
     name: str,
     *,
     namespace: str,
-    provider: k8s.Provider,
-    depends_on: Sequence[pulumi.Resource] = (),
+    cluster: ClusterAccess,
     protect: bool = False,
 ) -> k8s.core.v1.Namespace:
     """The namespace a service owns, named explicitly so the charts' names stay predictable.
 
-    `depends_on` takes the cluster's `workloads_ready` (nodes, CoreDNS): the
+    It depends on the cluster's `workloads_ready` (nodes, CoreDNS): the
     release reads the namespace's name, so it waits for them too, and Helm's
     wait does not start on a cluster with nowhere to run its pods.
     """
@@ -35,7 +35,10 @@ def namespace(
             "labels": {"app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "campus"},
         },
         opts=pulumi.ResourceOptions(
-            parent=parent, provider=provider, depends_on=list(depends_on), protect=protect
+            parent=parent,
+            provider=cluster.k8s_provider,
+            depends_on=list(cluster.workloads_ready),
+            protect=protect,
         ),
     )
 
@@ -47,18 +50,18 @@ def helm_release(
     release: str,
     pin: ChartPin,
     namespace: k8s.core.v1.Namespace | str,
-    values: Mapping[str, Any],
+    cluster: ClusterAccess,
     computed: Mapping[str, Any],
-    provider: k8s.Provider,
     depends_on: Sequence[pulumi.Resource] = (),
     chart: str | None = None,
     protect: bool = False,
 ) -> k8s.helm.v3.Release:
     """A Helm release at its pinned chart version, in `namespace`.
 
-    `values` are the environment's (config/values/<release>/<stack>.yaml);
-    `computed` are merged over them, so a values file can tune a chart but
-    never redirect its roles, Secrets, ports or domains.
+    The environment's values of `release` (`cluster.values_for(release)`,
+    from config/values/<release>/<stack>.yaml) come first; `computed` are
+    merged over them, so a values file can tune a chart but never redirect its
+    roles, Secrets, ports or domains.
 
     `helm.v3.Release` rather than `helm.v4.Chart`: Helm itself runs the
     charts' hooks (cert-manager's startup check, Velero's CRD upgrade job),
@@ -72,12 +75,12 @@ def helm_release(
         repository_opts={"repo": pin.repository} if pin.repository is not None else None,
         # A tenant deploys into a namespace its host made: then only its name is known here.
         namespace=namespace if isinstance(namespace, str) else namespace.metadata.name,
-        values=deep_merge(dict(values), dict(computed)),
+        values=deep_merge(dict(cluster.values_for(release)), dict(computed)),
         atomic=True,
         cleanup_on_fail=True,
         max_history=5,
         timeout=HELM_TIMEOUT_SECONDS,
         opts=pulumi.ResourceOptions(
-            parent=parent, provider=provider, depends_on=list(depends_on), protect=protect
+            parent=parent, provider=cluster.k8s_provider, depends_on=list(depends_on), protect=protect
         ),
     )

@@ -16,6 +16,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
+
 EDIT_POLICY = "AmazonEKSEditPolicy"
 """EKS access policy of a tenant's deployer: Kubernetes' `edit` role, in its namespaces only."""
 
@@ -46,6 +48,8 @@ class TenantQuotaArgs:
 class TenantSpaceArgs:
     """Inputs of `TenantSpace`."""
 
+    cluster: ClusterAccess
+    """The host's cluster (its providers; the namespaces wait for its `workloads_ready`)."""
     tenant: str
     """The tenant's stack name, e.g. `staging`."""
     namespaces: Sequence[str]
@@ -60,12 +64,6 @@ class TenantSpaceArgs:
     """AWS partition, for the access policy's ARN."""
     ingress_namespace: str
     """Namespace of the ingress controller, the one outside source admitted."""
-    k8s_provider: k8s.Provider
-    """The host cluster's Kubernetes provider."""
-    aws_provider: aws.Provider
-    """The host's AWS provider."""
-    depends_on: Sequence[pulumi.Resource] = ()
-    """The cluster's workloads_ready."""
     protect: bool = False
     """Protect the namespaces (deleting one deletes the tenant's data)."""
 
@@ -80,7 +78,7 @@ class TenantSpace(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TenantSpaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("campus:kubernetes:TenantSpace", name, None, opts)
-        k8s_child = pulumi.ResourceOptions(parent=self, provider=args.k8s_provider)
+        k8s_child = pulumi.ResourceOptions(parent=self, provider=args.cluster.k8s_provider)
         created: dict[str, k8s.core.v1.Namespace] = {}
         for ns_name in args.namespaces:
             ns = k8s.core.v1.Namespace(
@@ -97,7 +95,9 @@ class TenantSpace(pulumi.ComponentResource):
                 },
                 opts=pulumi.ResourceOptions.merge(
                     k8s_child,
-                    pulumi.ResourceOptions(depends_on=list(args.depends_on), protect=args.protect),
+                    pulumi.ResourceOptions(
+                        depends_on=list(args.cluster.workloads_ready), protect=args.protect
+                    ),
                 ),
             )
             created[ns_name] = ns
@@ -168,7 +168,9 @@ class TenantSpace(pulumi.ComponentResource):
                 opts=inside,
             )
         # Kept in prod, like every access entry: the tenant's CI would lose its way in.
-        aws_child = pulumi.ResourceOptions(parent=self, provider=args.aws_provider, protect=args.protect)
+        aws_child = pulumi.ResourceOptions(
+            parent=self, provider=args.cluster.aws_provider, protect=args.protect
+        )
         entry = aws.eks.AccessEntry(
             f"{name}-deployer",
             cluster_name=args.cluster_name,

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.kubernetes.access import ClusterAccess
 from components.kubernetes.release import helm_release, namespace
 from components.kubernetes.workload_role import role_annotation, workload_role
 from config.charts import VELERO_AWS_PLUGIN_FOR, ChartPin, ImagePin, minor
@@ -66,6 +67,8 @@ def schedule_spec(
 class VeleroArgs:
     """Inputs of `Velero`."""
 
+    cluster: ClusterAccess
+    """The cluster it is installed on (providers, IRSA trust, readiness, the release's values)."""
     chart: ChartPin
     """Pinned chart (config/charts.py)."""
     image: ImagePin
@@ -82,16 +85,6 @@ class VeleroArgs:
     """TTL of each scheduled backup, in days."""
     noncurrent_version_days: int
     """Days S3 keeps an overwritten or deleted object version."""
-    oidc_provider_arn: pulumi.Input[str]
-    """ARN of the cluster's IAM OIDC provider (IRSA)."""
-    oidc_issuer_url: pulumi.Input[str]
-    """Issuer URL of the cluster's service-account tokens."""
-    k8s_provider: k8s.Provider
-    """The cluster's Kubernetes provider."""
-    aws_provider: aws.Provider
-    """The stack's AWS provider."""
-    values: Mapping[str, Any] = field(default_factory=dict[str, Any])
-    """Environment values (config/values/velero/<stack>.yaml); computed values win. Default {}."""
     namespace: str = "velero"
     """Namespace the program creates for the release. Default `velero`."""
     protect: bool = False
@@ -100,9 +93,6 @@ class VeleroArgs:
     """Tenants' own schedules, by tenant stack; the host's schedule leaves their namespaces out."""
     dump_retention_days: int = 30
     """Days the logical PostgreSQL dumps stay in the bucket."""
-    workloads_ready: Sequence[pulumi.Resource] = ()
-    """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
-    the namespace depends on it. Default () (a cluster already running)."""
 
 
 class Velero(pulumi.ComponentResource):
@@ -122,12 +112,14 @@ class Velero(pulumi.ComponentResource):
     def __init__(self, name: str, args: VeleroArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         check_plugin(args.image, args.aws_plugin_image)
         super().__init__("campus:kubernetes:Velero", name, None, opts)
-        aws_child = pulumi.ResourceOptions(parent=self, provider=args.aws_provider)
+        aws_provider = args.cluster.aws_provider
+        k8s_provider = args.cluster.k8s_provider
+        aws_child = pulumi.ResourceOptions(parent=self, provider=aws_provider)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
             bucket_prefix=args.bucket_prefix,
             force_destroy=False,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.aws_provider, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, provider=aws_provider, protect=args.protect),
         )
         aws.s3.BucketVersioning(
             f"{name}-versioning",
@@ -144,7 +136,7 @@ class Velero(pulumi.ComponentResource):
             description=f"Encrypts the backups in {args.bucket_prefix}*",
             enable_key_rotation=True,
             deletion_window_in_days=30,
-            opts=pulumi.ResourceOptions(parent=self, provider=args.aws_provider, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, provider=aws_provider, protect=args.protect),
         )
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
@@ -203,10 +195,9 @@ class Velero(pulumi.ComponentResource):
         role, role_policy = workload_role(
             self,
             name,
+            cluster=args.cluster,
             namespace=args.namespace,
             service_account=SERVICE_ACCOUNT,
-            oidc_provider_arn=args.oidc_provider_arn,
-            oidc_issuer_url=args.oidc_issuer_url,
             statements=[
                 # Describe calls cannot be scoped to resources.
                 {
@@ -251,11 +242,8 @@ class Velero(pulumi.ComponentResource):
                     "Resource": self.key.arn,
                 },
             ],
-            provider=args.aws_provider,
         )
-        ns = namespace(
-            self, name, namespace=args.namespace, provider=args.k8s_provider, depends_on=args.workloads_ready
-        )
+        ns = namespace(self, name, namespace=args.namespace, cluster=args.cluster)
         plugin = args.aws_plugin_image
         computed: dict[str, Any] = {
             "image": {"repository": args.image.repository, "tag": args.image.tag},
@@ -295,9 +283,8 @@ class Velero(pulumi.ComponentResource):
             release="velero",
             pin=args.chart,
             namespace=ns,
-            values=args.values,
+            cluster=args.cluster,
             computed=computed,
-            provider=args.k8s_provider,
             depends_on=[role, role_policy],
         )
         self.schedule = k8s.apiextensions.CustomResource(
@@ -311,7 +298,7 @@ class Velero(pulumi.ComponentResource):
                 excluded=[ns for t in args.tenants.values() for ns in t.namespaces],
             ),
             # The release installs the Schedule CRD.
-            opts=pulumi.ResourceOptions(parent=self, provider=args.k8s_provider, depends_on=[self.release]),
+            opts=pulumi.ResourceOptions(parent=self, provider=k8s_provider, depends_on=[self.release]),
         )
         for tenant, spec in sorted(args.tenants.items()):
             k8s.apiextensions.CustomResource(
@@ -322,9 +309,7 @@ class Velero(pulumi.ComponentResource):
                 spec=schedule_spec(
                     cron=spec.schedule, retention_days=spec.retention_days, namespaces=spec.namespaces
                 ),
-                opts=pulumi.ResourceOptions(
-                    parent=self, provider=args.k8s_provider, depends_on=[self.release]
-                ),
+                opts=pulumi.ResourceOptions(parent=self, provider=k8s_provider, depends_on=[self.release]),
             )
         self.role_arn = role.arn
         self.register_outputs(

@@ -11,6 +11,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.kubernetes.access import ClusterAccess
+
 
 def trust_policy(oidc_provider_arn: str, oidc_issuer_url: str, namespace: str, service_account: str) -> str:
     """Trust the cluster's OIDC provider for exactly one service account."""
@@ -39,18 +41,20 @@ def workload_role(
     parent: pulumi.Resource,
     name: str,
     *,
+    cluster: ClusterAccess,
     namespace: str,
     service_account: str,
-    oidc_provider_arn: pulumi.Input[str],
-    oidc_issuer_url: pulumi.Input[str],
     statements: pulumi.Input[list[dict[str, Any]]],
-    provider: aws.Provider,
 ) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
-    """The role (`{name}-role`) and its inline policy (`{name}-policy`).
+    """The role (`{name}-role`) and its inline policy (`{name}-policy`), through `cluster`'s AWS provider.
 
     Both are returned because the release must wait for both: a role without
     its policy yet is assumable, and the chart's first calls would be denied.
+
+    :raises ValueError: when `cluster` has no OIDC provider to trust (a tenant's).
     """
+    oidc_provider_arn, oidc_issuer_url = cluster.irsa(f"service account {namespace}/{service_account}")
+    provider = cluster.aws_provider
     assume = pulumi.Output.all(oidc_provider_arn, oidc_issuer_url).apply(
         lambda a: trust_policy(str(a[0]), str(a[1]), namespace, service_account)
     )

@@ -4,10 +4,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from config.cost import AccountBudget, CostConfig
+from config.cost_settings import CostSettings
 from config.pricing import PriceTable
 from config.usage import Usage
 from cost.model import Item
-from cost.settings import CostSettings
 from offline.cost import items_from_plan
 from offline.harness import PlanResult, Registered
 

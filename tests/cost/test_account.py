@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from config.cost_settings import load_cost_settings
 from config.ledger import Ledger, LedgerEntry, load_ledger, render_ledger
 from cost.account import budget_violations, check_account, ledger_others
 from cost.estimate import estimate
-from cost.settings import load_cost_settings
 from offline.cost import items_from_plan, run_offline
 from offline.cost_summary import committed_stacks, ledger_entries
 from tests.conftest import ROOT, Planner, stack_file

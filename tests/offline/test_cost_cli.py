@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from config.cost_settings import load_cost_settings
 from cost.account import check_account
 from cost.estimate import estimate
-from cost.settings import load_cost_settings
 from offline.cost import OVER_BUDGET, cost_report, items_from_plan
 from tests.conftest import ROOT, Planner
 from tests.cost.fakes import network, node_group, plan_of, registered

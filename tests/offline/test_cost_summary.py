@@ -3,8 +3,8 @@
 import subprocess
 import sys
 
+from config.cost_settings import load_cost_settings
 from cost.estimate import estimate
-from cost.settings import load_cost_settings
 from offline.cost import items_from_plan
 from offline.cost_summary import committed_stacks, dedicated_estimate, markdown
 from tests.conftest import ROOT, Planner

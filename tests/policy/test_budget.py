@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
+from config.cost_settings import load_cost_settings
 from cost.budget import check_budget
-from cost.settings import load_cost_settings
 from offline.analyzer import Analyzer
 from offline.cost import items_from_plan, run_offline
 from offline.harness import PlanResult

@@ -22,20 +22,23 @@ def test_build_cloud_returns_what_the_platform_builds_on() -> None:
         assert cfg.cloud is not None
         parts = build_cloud(cfg, cfg.cloud)
         captured.append(parts)
-        pulumi.export("oidcProviderArn", parts.oidc_provider_arn)
-        pulumi.export("oidcIssuerUrl", parts.oidc_issuer_url)
+        pulumi.export("oidcProviderArn", parts.cluster.oidc_provider_arn)
+        pulumi.export("oidcIssuerUrl", parts.cluster.oidc_issuer_url)
         pulumi.export("partsClusterName", parts.cluster_name)
         pulumi.export("partsNlb", parts.nlb_dns_name)
-        pulumi.export("storageReady", parts.storage_ready.urn)
-        pulumi.export("workloadsReady", [r.urn for r in parts.workloads_ready])
+        pulumi.export("storageReady", [r.urn for r in parts.cluster.storage_ready])
+        pulumi.export("workloadsReady", [r.urn for r in parts.cluster.workloads_ready])
 
     base = stack_file("prod")
     result = plan_config(
         project=base.project, stack="prod", config=base.config, secret_keys=base.secret_keys, program=program
     )
     (parts,) = captured
-    assert isinstance(parts.aws_provider, aws.Provider)
-    assert isinstance(parts.k8s_provider, k8s.Provider)
+    assert isinstance(parts.cluster.aws_provider, aws.Provider)
+    assert isinstance(parts.cluster.k8s_provider, k8s.Provider)
+    # The environment's chart values travel with the cluster, one mapping per release.
+    assert parts.cluster.values_for("traefik")["deployment"]["replicas"] == 2
+    assert parts.cluster.values_for("karpenter") == {}
     assert (parts.ingress_http_node_port, parts.ingress_https_node_port) == (30080, 30443)
     assert (parts.domain, parts.hosted_zone_id) == ("campus.reverse9.xyz", "Z0PRODCAMPUS000001")
     assert parts.storage_class_name == "gp3-encrypted"
@@ -46,7 +49,7 @@ def test_build_cloud_returns_what_the_platform_builds_on() -> None:
     assert out["partsClusterName"] == "campus-prod"
     assert out["partsNlb"] == out["nlbDnsName"]
     storage_class = result.one("kubernetes:storage.k8s.io/v1:StorageClass", "prod-eks-gp3-encrypted")
-    assert out["storageReady"] == storage_class.urn
+    assert out["storageReady"] == [storage_class.urn]
     ebs = result.one("aws:eks/addon:Addon", "prod-eks-aws-ebs-csi-driver")
     assert ebs.urn in storage_class.depends_on  # so waiting on the class waits on the driver too
     node_group = result.one("aws:eks/nodeGroup:NodeGroup", "prod-eks-nodes")
@@ -54,6 +57,8 @@ def test_build_cloud_returns_what_the_platform_builds_on() -> None:
     assert out["workloadsReady"] == [node_group.urn, coredns.urn]
     with pytest.raises(FrozenInstanceError):  # the platform cannot rewire the cloud
         setattr(parts, "domain", "other")  # noqa: B010
+    with pytest.raises(FrozenInstanceError):  # nor a component the cluster it was handed
+        setattr(parts.cluster, "k8s_provider", None)  # noqa: B010
 
 
 @pytest.mark.parametrize("stack", ["staging-dedicated", "prod"])

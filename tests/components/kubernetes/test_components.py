@@ -5,14 +5,18 @@ import re
 from typing import Any, cast
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 
+from components.kubernetes.access import ClusterAccess
+from components.kubernetes.cert_manager import CertManager, CertManagerArgs
 from components.kubernetes.ingress import IngressController, IngressControllerArgs
 from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
 from components.kubernetes.velero import check_plugin
-from components.kubernetes.workload_role import trust_policy
+from components.kubernetes.workload_role import trust_policy, workload_role
 from config.charts import (
+    CERT_MANAGER,
     PGPOOL_IMAGE,
     POSTGRESQL_HA,
     POSTGRESQL_REPMGR_IMAGE,
@@ -37,6 +41,101 @@ def run(program: Any) -> PlanResult:
 
 def provider() -> k8s.Provider:
     return k8s.Provider("kube", kubeconfig=pulumi.Output.secret("apiVersion: v1\nkind: Config\n"))
+
+
+def access(kube: k8s.Provider | None = None, **fields: Any) -> ClusterAccess:
+    """A ClusterAccess on a test cluster, with an AWS provider of its own."""
+    return ClusterAccess(
+        k8s_provider=kube or provider(),
+        aws_provider=aws.Provider("cloud", region="eu-west-3"),
+        **fields,
+    )
+
+
+OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-3.amazonaws.com/id/ABC"
+OIDC_URL = "https://oidc.eks.eu-west-3.amazonaws.com/id/ABC"
+
+
+def test_values_for_a_release_without_values_is_empty() -> None:
+    values = {"traefik": {"deployment": {"replicas": 2}}}
+    cluster = ClusterAccess(
+        k8s_provider=cast(k8s.Provider, None), aws_provider=cast(aws.Provider, None), release_values=values
+    )
+    assert cluster.values_for("traefik") == {"deployment": {"replicas": 2}}
+    assert cluster.values_for("velero") == {}
+    assert (
+        ClusterAccess(
+            k8s_provider=cast(k8s.Provider, None), aws_provider=cast(aws.Provider, None)
+        ).values_for("traefik")
+        == {}
+    )
+
+
+def test_the_oidc_provider_comes_whole_or_not_at_all() -> None:
+    none = cast(Any, None)
+    with pytest.raises(ValueError, match="oidc_provider_arn and oidc_issuer_url go together"):
+        ClusterAccess(k8s_provider=none, aws_provider=none, oidc_provider_arn=OIDC_ARN)
+    tenant = ClusterAccess(k8s_provider=none, aws_provider=none)
+    with pytest.raises(ValueError, match="service account velero/velero-server needs an IRSA role"):
+        tenant.irsa("service account velero/velero-server")
+    host = ClusterAccess(
+        k8s_provider=none, aws_provider=none, oidc_provider_arn=OIDC_ARN, oidc_issuer_url=OIDC_URL
+    )
+    assert host.irsa("cert-manager") == (OIDC_ARN, OIDC_URL)
+
+
+def test_a_component_puts_its_children_on_the_cluster_s_providers_and_waits_for_it() -> None:
+    def program() -> None:
+        kube = provider()
+        nodes = pulumi.CustomResource("test:index:Nodes", "nodes")
+        CertManager(
+            "certs",
+            CertManagerArgs(
+                cluster=access(
+                    kube,
+                    oidc_provider_arn=OIDC_ARN,
+                    oidc_issuer_url=OIDC_URL,
+                    workloads_ready=[nodes],
+                    release_values={"cert-manager": {"replicaCount": 2}, "velero": {"x": 1}},
+                ),
+                chart=CERT_MANAGER,
+                acme_email="ops@example.org",
+                region="eu-west-3",
+                hosted_zone_id="Z1",
+                domain="example.org",
+            ),
+        )
+
+    result = run(program)
+    kube = result.one("pulumi:providers:kubernetes", "kube")
+    cloud = result.one("pulumi:providers:aws", "cloud")
+    component = result.one("campus:kubernetes:CertManager", "certs")
+    children = result.children(component.urn)
+    assert {r.type.split(":")[0] for r in children} == {"kubernetes", "aws"}
+    for child in children:
+        expected = kube if child.type.startswith("kubernetes:") else cloud
+        assert child.provider is not None and child.provider.startswith(expected.urn + "::"), child.name
+    namespace = result.one("kubernetes:core/v1:Namespace", "certs-namespace")
+    assert namespace.depends_on == [result.one("test:index:Nodes", "nodes").urn]
+    release = result.one(RELEASE, "certs-release")
+    values = cast(dict[str, Any], release.inputs["values"])
+    assert values["replicaCount"] == 2  # its own release's values, not another's
+    assert "x" not in values
+    role = result.one("aws:iam/role:Role", "certs-role")
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"][0]["Principal"] == {"Federated": OIDC_ARN}
+
+
+def test_a_tenant_s_cluster_access_makes_no_irsa_role() -> None:
+    def program() -> None:
+        tenant = access()
+        parent = pulumi.ComponentResource("test:index:Parent", "parent")
+        workload_role(
+            parent, "dump", cluster=tenant, namespace="staging", service_account="pg-dump", statements=[]
+        )
+
+    with pytest.raises(ValueError, match="service account staging/pg-dump needs an IRSA role"):
+        run(program)
 
 
 def test_trust_policy_names_one_service_account() -> None:
@@ -67,6 +166,13 @@ def test_postgresql_ha_takes_its_sizes_and_waits_for_storage() -> None:
         PostgresqlHa(
             "db",
             PostgresqlHaArgs(
+                cluster=access(
+                    kube,
+                    storage_ready=[storage],
+                    release_values={
+                        "postgresql-ha": {"postgresql": {"replicaCount": 9, "resourcesPreset": "large"}}
+                    },
+                ),
                 chart=POSTGRESQL_HA,
                 postgresql_image=POSTGRESQL_REPMGR_IMAGE,
                 pgpool_image=PGPOOL_IMAGE,
@@ -78,9 +184,6 @@ def test_postgresql_ha_takes_its_sizes_and_waits_for_storage() -> None:
                 postgres_password="a",
                 replication_password="b",
                 pgpool_admin_password="c",
-                k8s_provider=kube,
-                storage_ready=[storage],
-                values={"postgresql": {"replicaCount": 9, "resourcesPreset": "large"}},
                 namespace="db",
             ),
         )
@@ -98,6 +201,11 @@ def test_postgresql_ha_takes_its_sizes_and_waits_for_storage() -> None:
     assert result.one("kubernetes:storage.k8s.io/v1:StorageClass", "fast").urn in release.depends_on
     component = result.one("campus:kubernetes:PostgresqlHa", "db")
     assert all(r.parent == component.urn for r in result.resources if r.name.startswith("db-"))
+    kube = result.one("pulumi:providers:kubernetes", "kube")
+    assert all(
+        r.provider is not None and r.provider.startswith(kube.urn + "::")
+        for r in result.children(component.urn)
+    )
 
 
 def test_ingress_controller_node_ports_are_its_arguments() -> None:
@@ -105,11 +213,11 @@ def test_ingress_controller_node_ports_are_its_arguments() -> None:
         IngressController(
             "edge",
             IngressControllerArgs(
+                cluster=access(),
                 chart=TRAEFIK,
                 http_node_port=31080,
                 https_node_port=31443,
                 load_balancer_hostname="lb.example.org",
-                k8s_provider=provider(),
             ),
         )
 

@@ -1,10 +1,15 @@
-"""Everything besides the resources that an estimate of one stack needs."""
+"""Everything besides the resources that an estimate of one stack needs, read from its stack file.
+
+The cost estimator (`cost/`) and the budget policy (`policy/budget.py`) are
+handed these settings; reading them (the stack file's `cost:` keys and
+region, the region's prices, the stack's usage file) is `config/`'s job.
+"""
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from config import load_stack_config
 from config.cost import CostConfig
+from config.loader import load_stack_config
 from config.paths import ROOT
 from config.pricing import PRICES_DIR, PriceTable, load_price_table
 from config.stackfile import read_stack_file
