@@ -12,7 +12,7 @@ from config.registrations import Registrations
 
 @dataclass(frozen=True)
 class StackConfig:
-    """What `__main__.py` hands to `stacks.build_stack`: nothing below reads Pulumi config."""
+    """What `__main__.py` hands to `stacks.compose.build_stack`: nothing below reads Pulumi config."""
 
     project: str
     """Pulumi project name (`Pulumi.yaml`)."""
