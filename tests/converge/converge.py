@@ -686,11 +686,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="SECONDS",
         help="on failure, keep the lab this long for inspection (nsenter -t <pid> -a) before cleaning up",
     )
+    parser.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="only install the Debian packages and build the cached root file system (once per machine)",
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("converge: must run as root (namespaces, systemd-nspawn, apt-get)", file=sys.stderr)
         return 2
     started = time.monotonic()
+    if args.bootstrap:
+        # What a fresh machine does once; `make test` times it apart from the checks.
+        try:
+            ensure_host_packages()
+            cache = build_cache(first_boot_packages())
+        except (ConvergeError, subprocess.TimeoutExpired) as error:
+            print(
+                f"converge: bootstrap FAILED after {time.monotonic() - started:.0f}s: {error}",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"converge: bootstrap ready in {time.monotonic() - started:.0f}s ({cache})")
+        return 0
     try:
         with lab() as here:
             signal.alarm(DEADLINE_SECONDS)
