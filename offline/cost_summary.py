@@ -77,8 +77,14 @@ def dedicated_estimate(root: Path = ROOT) -> tuple[Estimate, CostSettings]:
     overrides: dict[str, Any] = yaml.safe_load(DEDICATED.read_text())
     # Structured values travel as JSON text, as the engine sends them.
     keys.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in overrides.items()})
+    # The stack file and the overlay are the repository's: the plan can be shared.
     result = plan_config(
-        project=base.project, stack="staging", config=keys, secret_keys=base.secret_keys, root=root
+        project=base.project,
+        stack="staging",
+        config=keys,
+        secret_keys=base.secret_keys,
+        root=root,
+        shareable=root == ROOT,
     )
     s = load_cost_settings("staging", root=root)
     return estimate(items_from_plan(result), s.prices, s.usage), s

@@ -70,6 +70,7 @@ def plan_config(
     program: Callable[[], None] | None = None,
     preview: bool = False,
     root: Path = ROOT,
+    shareable: bool = False,
 ) -> PlanResult:
     """Plan a stack from a flat configuration (as the engine would pass it).
 
@@ -78,6 +79,9 @@ def plan_config(
 
     The configuration is validated first, so an invalid one raises
     `ConfigError` before the mock runtime starts and nothing is registered.
+    `shareable` says the configuration names no file outside the repository (a
+    committed stack file with a committed overlay): its plan may be stored and
+    shared like a committed stack file's (offline/plancache.py).
     A tenant's host is planned first, from its stack file under `root`, so
     the tenant's `StackReference` reads what the host's plan exports.
     """
@@ -101,7 +105,7 @@ def plan_config(
             preview=preview,
         )
 
-    if program is not None or not _committed(project, stack, config, secret_keys):
+    if program is not None or not (shareable or _committed(project, stack, config, secret_keys)):
         # A test's own program, or a configuration that may name files outside the
         # repository (a roster in a temporary folder): the key could not see them.
         return make()

@@ -99,9 +99,13 @@ def plan() -> Planner:
         stack: str = "staging",
         set_: Mapping[str, Any] | None = None,
         unset: tuple[str, ...] = (),
+        *,
+        shareable: bool = False,
     ) -> PlanResult:
         if stack == DEDICATED:
-            return run("staging", {**dedicated_staging_changes(), **(set_ or {})}, (*unset, "cloud:host"))
+            # As committed (no changes of the test's own), it names only the repository's files.
+            changes = {**dedicated_staging_changes(), **(set_ or {})}
+            return run("staging", changes, (*unset, "cloud:host"), shareable=not set_ and not unset)
         base = stack_file(stack)
         committed = not set_ and not unset
         if committed and stack in _COMMITTED:
@@ -111,6 +115,7 @@ def plan() -> Planner:
             stack=stack,
             config=with_changes(base, set_, unset),
             secret_keys=base.secret_keys,
+            shareable=shareable,
         )
         if committed:
             _COMMITTED[stack] = copy.deepcopy(result)

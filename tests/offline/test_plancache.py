@@ -98,3 +98,19 @@ def test_a_test_that_monkeypatches_uses_no_store(monkeypatch: pytest.MonkeyPatch
 
 def test_other_tests_share_the_runs_store() -> None:
     assert os.environ.get(CACHE_ENV)
+
+
+def test_a_shareable_configuration_is_stored_like_a_committed_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Staging in the dedicated topology: its stack file and a committed overlay (offline.cost_summary).
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    ran = counting(monkeypatch)
+    base = stack_file("prod")
+    config = with_changes(base, {"cost:exchangeRate": "0.9"})
+    for _ in range(2):
+        offline.plan.plan_config(
+            project=base.project, stack="prod", config=config, secret_keys=base.secret_keys, shareable=True
+        )
+    assert ran == ["prod"]
+    assert len(list(tmp_path.glob("*.pickle"))) == 1
