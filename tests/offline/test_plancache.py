@@ -8,19 +8,22 @@ from typing import Any
 import pytest
 
 import offline.plan
-from offline.harness import PlanResult
+from offline.harness import PlanResult, Registered
 from offline.plancache import CACHE_ENV, program_digest
 from tests.conftest import stack_file, with_changes
 
 
 def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record the stacks the mock runtime really runs (a stored plan is not run again)."""
+    """Stand in for the mock runtime (the store, not the program, is under test) and record the
+    stacks it is asked to run: a stored plan is not run again."""
     ran: list[str] = []
-    real = offline.plan.run_program
 
     def run_program(**kwargs: Any) -> PlanResult:
         ran.append(kwargs["stack"])
-        return real(**kwargs)
+        urn = f"urn:pulumi:{kwargs['stack']}::campus::t:index:T::r{len(ran)}"
+        preview = kwargs["preview"]
+        record = Registered(urn, "t:index:T", f"r{len(ran)}", None, True, False, {"preview": preview})
+        return PlanResult(kwargs["project"], kwargs["stack"], [record], {"run": len(ran)})
 
     monkeypatch.setattr(offline.plan, "run_program", run_program)
     return ran
