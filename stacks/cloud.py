@@ -11,6 +11,8 @@ from components.aws.eks_cluster import EksCluster, EksClusterArgs
 from components.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.policies import account_of
+from components.kubernetes.datadog import NAMESPACE as DATADOG_NAMESPACE
+from components.kubernetes.datadog import POSTGRES_PORT
 from components.kubernetes.karpenter import Karpenter, KarpenterArgs
 from components.kubernetes.tenant import TenantQuotaArgs, TenantSpace, TenantSpaceArgs
 from config import StackConfig, charts
@@ -158,6 +160,8 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
     )
 
     _, partition = account_of(provider)
+    # The host's Datadog agents run the Postgres check on each tenant's database pods.
+    monitored = cfg.platform is not None and cfg.platform.datadog.enabled
     tenants = {
         tenant: TenantSpace(
             f"tenant-{tenant}",
@@ -173,6 +177,8 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
                 aws_provider=provider,
                 depends_on=cluster.workloads_ready,
                 protect=cfg.is_prod,
+                agents_namespace=DATADOG_NAMESPACE if monitored else None,
+                agent_ports=[POSTGRES_PORT] if monitored else [],
             ),
         )
         for tenant, t in sorted(cloud.tenants.items())

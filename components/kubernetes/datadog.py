@@ -15,6 +15,12 @@ from config.charts import ChartPin
 API_KEY_SECRET = "datadog-api-key"
 """Secret holding the key under `api-key`, the name the chart reads."""
 
+NAMESPACE = "datadog"
+"""Namespace of the agents (`DatadogArgs.namespace`'s default): a tenant's network policy admits it."""
+
+POSTGRES_PORT = 5432
+"""Port the Postgres check connects to on each PostgreSQL pod."""
+
 
 @dataclass(frozen=True)
 class DatadogArgs:
@@ -36,7 +42,7 @@ class DatadogArgs:
     """The cluster's Kubernetes provider."""
     values: Mapping[str, Any] = field(default_factory=dict[str, Any])
     """Environment values (config/values/datadog/<stack>.yaml); computed values win. Default {}."""
-    namespace: str = "datadog"
+    namespace: str = NAMESPACE
     """Namespace the program creates for the release. Default `datadog`."""
     workloads_ready: Sequence[pulumi.Resource] = ()
     """What must exist before anything is scheduled (the cluster's nodes and CoreDNS);
@@ -49,7 +55,8 @@ class DatadogArgs:
     configurations (e.g. the database password). Only these: the chart's default would let the
     agents read every Secret of the cluster. Default {} (no secret backend)."""
     secrets_ready: Sequence[pulumi.Resource] = ()
-    """The Secrets of `readable_secrets`: the release waits for them. Default ()."""
+    """The Secrets of `readable_secrets`, or the Namespace of one another stack declares (a tenant's):
+    the release, which writes a Role in each namespace, waits for them. Default ()."""
 
 
 def http_check_config(urls: Sequence[str], env: str, *, cluster_check: bool) -> str:
@@ -120,7 +127,7 @@ def postgres_check_annotations(
             "instances": [
                 {
                     "host": "%%host%%",
-                    "port": 5432,
+                    "port": POSTGRES_PORT,
                     "username": "postgres",
                     "password": f"ENC[k8s_secret@{namespace}/{secret}/{key}]",
                     "dbname": "postgres",

@@ -11,7 +11,7 @@ from components.monitoring.catalog import runbook_anchor
 from config import ConfigError
 from offline.harness import SECRET, PlanResult, Registered
 from tests.components.monitoring.support import ISSUE_MONITORS, headings, listed_metrics, metric_refs
-from tests.stacks.test_platform import DOMAINS, plan_platform, values
+from tests.stacks.test_platform import DOMAINS, plan_platform, release, values
 
 MONITOR = "datadog:index/monitor:Monitor"
 DASHBOARD = "datadog:index/dashboardJson:DashboardJson"
@@ -235,13 +235,20 @@ def test_the_postgres_check_reads_its_password_through_the_secret_backend(prod: 
     [check] = json.loads(annotations["ad.datadoghq.com/postgresql.checks"])["postgres"]["instances"]
     assert check["password"] == "ENC[k8s_secret@postgresql/postgresql-credentials/password]"
     assert (check["username"], check["tags"]) == ("postgres", ["env:prod"])
-    # The agents may read that one Secret, not every Secret of the cluster.
+    # The agents may read that one Secret, in prod's database namespace and in its
+    # tenant's (staging's database, on this cluster), not every Secret of the cluster.
     backend = values(prod, "datadog")["datadog"]["secretBackend"]
     assert backend == {
         "command": "/readsecret_multiple_providers.sh",
         "enableGlobalPermissions": False,
-        "roles": [{"namespace": "postgresql", "secrets": ["postgresql-credentials"]}],
+        "roles": [
+            {"namespace": "postgresql", "secrets": ["postgresql-credentials"]},
+            {"namespace": "staging", "secrets": ["postgresql-credentials"]},
+        ],
     }
+    # The release writes the Role in the tenant's namespace once prod has made it.
+    namespace = prod.one("kubernetes:core/v1:Namespace", "tenant-staging-staging")
+    assert namespace.urn in release(prod, "datadog").depends_on
     # The Secret the handle names holds the password under that key.
     secret = prod.one("kubernetes:core/v1:Secret", "postgresql-ha-postgresql-credentials")
     assert secret.inputs["metadata"]["name"] == "postgresql-credentials"
