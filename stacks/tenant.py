@@ -17,12 +17,15 @@ from components.aws.dns_alias import DnsAliases, DnsAliasesArgs
 from components.aws.kubeconfig import kubeconfig
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import AcmeIssuer, AcmeIssuerArgs
+from components.kubernetes.datadog import HttpCheckService, HttpCheckServiceArgs, postgres_check_annotations
 from components.kubernetes.pg_dump import PostgresDump, PostgresDumpArgs
+from components.kubernetes.postgresql_ha import CREDENTIALS_SECRET as PG_CREDENTIALS
 from components.kubernetes.postgresql_ha import PostgresqlHa, PostgresqlHaArgs
 from components.kubernetes.velero import DUMP_PREFIX
 from config import StackConfig, charts
 from config.cloud import CloudConfig, HostConfig
 from stacks.cloud import record_key
+from stacks.monitoring import build_monitoring
 from stacks.providers import aws_provider
 
 
@@ -114,6 +117,14 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
             namespace=host.namespace,
             create_namespace=False,
             protect=cfg.is_prod,
+            # The host's agents run the Postgres check on these pods (the host lets them read this Secret).
+            pod_annotations=(
+                postgres_check_annotations(
+                    cfg.stack, namespace=host.namespace, secret=PG_CREDENTIALS, key="password"
+                )
+                if platform.datadog.enabled
+                else {}
+            ),
         ),
     )
     ingress_class = mine.apply(lambda m: str(m["ingressClass"]))
@@ -171,3 +182,15 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
             "backupBucket": mine.apply(lambda m: str(m["backupBucket"])),
         },
     )
+    if platform.datadog.enabled:
+        # The host's cluster agent probes the tenant's hosts; the tenant declares its own monitors.
+        HttpCheckService(
+            f"{cfg.stack}-http-checks",
+            HttpCheckServiceArgs(
+                urls=[f"https://{host_name}/" for host_name in app.hosts],
+                env=cfg.stack,
+                namespace=ns,
+                k8s_provider=k8s_provider,
+            ),
+        )
+        build_monitoring(cfg, cloud, platform)
