@@ -66,6 +66,7 @@ def catalog_args(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig)
         or (cloud.cluster.node_group.max_size if cloud.cluster is not None else 1),
         workloads=workloads,
         tenant=tenant,
+        tenant_namespaces=sorted(ns for t in cloud.tenants.values() for ns in t.namespaces),
     )
 
 
@@ -152,6 +153,7 @@ def build_monitoring(cfg: StackConfig, cloud: CloudConfig, platform: PlatformCon
             provider=provider,
             workloads=args.workloads,
             tenant=args.tenant,
+            tenant_namespaces=args.tenant_namespaces,
         ),
     )
     pulumi.export(

@@ -83,15 +83,22 @@ class Scopes:
     """Velero's backup counters."""
 
 
-def scopes(env: str, workloads: Workloads, tenant: TenantScope | None = None) -> Scopes:
-    """The scopes of an environment that owns its cluster (`env:<env>` everywhere), or of a tenant."""
+def scopes(
+    env: str, workloads: Workloads, tenant: TenantScope | None = None, tenant_namespaces: Sequence[str] = ()
+) -> Scopes:
+    """The scopes of an environment that owns its cluster (`env:<env>` everywhere), or of a tenant.
+
+    `tenant_namespaces`: the namespaces of the owner's own tenants. Their HTTP checks run on the
+    owner's cluster agent, which adds its global tags (`env:<owner>`) to every check it dispatches:
+    the owner's HTTP queries leave those namespaces out.
+    """
     own = f"env:{env}"
     if tenant is None:
         return Scopes(
             nodes=own,
             pods=own,
             database=own,
-            http=own,
+            http=join_scope(own, *(f"!kube_namespace:{ns}" for ns in tenant_namespaces)),
             ingress_metric="traefik_mesh.entrypoint",
             ingress=f"{own},entrypoint:{workloads.ingress_entrypoint}",
             backups=own,
@@ -139,6 +146,9 @@ class CatalogArgs:
     tenant: TenantScope | None = None
     """Set for a tenant of another stack's cluster: its queries select its namespace, services and
     backup schedule, and the node-level monitors (the host's) are left out. Default None."""
+    tenant_namespaces: Sequence[str] = ()
+    """For a cluster owner: its tenants' namespaces, which its HTTP monitors leave to the tenants
+    (`scopes`). Default ()."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +196,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
         raise ValueError(
             f"a tenant's pgpool runs in its namespace {args.tenant.namespace!r}, not {w.pgpool_namespace!r}"
         )
-    s = scopes(args.env, w, args.tenant)
+    s = scopes(args.env, w, args.tenant, args.tenant_namespaces)
     nodes = s.nodes or ""  # a tenant's node-level specs are dropped below
     requests = f"{s.ingress_metric}.requests.count"
     duration = f"{s.ingress_metric}.request.duration.seconds"

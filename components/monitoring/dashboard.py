@@ -6,6 +6,7 @@ can be copied back here as is, and the tests read the same document.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ class DashboardArgs:
     tenant: TenantScope | None = None
     """Set for a tenant of another stack's cluster: its panels read its namespace, services and backup
     schedule, and the node panels (the host's) give way to its pods. Default None."""
+    tenant_namespaces: Sequence[str] = ()
+    """For a cluster owner: its tenants' namespaces, left out of its HTTP panels. Default ()."""
 
 
 def _timeseries(title: str, *queries: str, display: str = "line") -> dict[str, Any]:
@@ -112,7 +115,7 @@ def dashboard_document(args: DashboardArgs) -> dict[str, Any]:
     """The dashboard as Datadog's API takes it: cluster (a tenant: its pods), ingress, DB, backups, cost."""
     env = f"env:{args.env}"
     w = args.workloads
-    s = scopes(args.env, w, args.tenant)
+    s = scopes(args.env, w, args.tenant, args.tenant_namespaces)
     requests = f"{s.ingress_metric}.requests.count"
     duration = f"{s.ingress_metric}.request.duration.seconds"
     pgpool = join_scope(

@@ -437,13 +437,25 @@ def test_the_host_collects_what_the_tenants_monitors_read(
     assert not [r for r in tenant.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "datadog"]
 
 
-def test_prods_monitors_do_not_depend_on_its_tenants(committed_prod: PlanResult, plan: Planner) -> None:
+def test_prod_leaves_its_tenants_http_checks_to_them_and_is_otherwise_unchanged(
+    committed_prod: PlanResult, plan: Planner
+) -> None:
+    # The tenant's HTTP checks run on prod's cluster agent, which tags every check it
+    # dispatches with its own env:prod: prod's HTTP monitors leave the tenant's namespace out.
     alone = plan("prod", unset=("cloud:tenants",))
+    http = ("ingress-availability", "certificate-expiry")
     for key, monitor in monitors(committed_prod).items():
-        other = monitors(alone)[key]
-        for field in ("query", "name", "message", "monitorThresholds", "tags"):
-            assert monitor.inputs[field] == other.inputs[field], (key, field)
-    assert dashboard(committed_prod) == dashboard(alone)
+        other = monitors(alone)[key].inputs
+        expected = other["query"]
+        if key in http:
+            expected = expected.replace("{env:prod}", "{env:prod,!kube_namespace:staging}")
+            assert expected != other["query"], key
+        assert monitor.inputs["query"] == expected, key
+        for field in ("name", "message", "monitorThresholds", "tags"):
+            assert monitor.inputs[field] == other[field], (key, field)
+    board = json.dumps(dashboard(committed_prod))
+    assert board.count("env:prod,!kube_namespace:staging") == 2  # reachability and certificate panels
+    assert board.replace("env:prod,!kube_namespace:staging", "env:prod") == json.dumps(dashboard(alone))
 
 
 def test_datadog_off_in_the_tenant_removes_its_monitors_dashboard_and_checks(plan: Planner) -> None:

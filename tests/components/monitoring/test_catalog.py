@@ -113,6 +113,22 @@ def test_tenant_queries_read_per_service_ingress_series_and_its_schedule() -> No
         assert (c[key].comparator, c[key].critical) == (catalog()[key].comparator, catalog()[key].critical)
 
 
+def test_a_cluster_owner_leaves_its_tenants_http_checks_out() -> None:
+    args = CatalogArgs(
+        env="prod",
+        thresholds=THRESHOLDS,
+        autoscaling_metric="kubernetes_state.node.count",
+        autoscaling_maximum=6,
+        tenant_namespaces=("staging",),
+    )
+    owner, alone = {s.key: s for s in monitor_catalog(args)}, catalog()
+    for key, spec in owner.items():
+        if key in ("ingress-availability", "certificate-expiry"):
+            assert "{env:prod,!kube_namespace:staging}" in spec.query, key
+        else:
+            assert spec == alone[key], key
+
+
 def test_a_tenants_pgpool_outside_its_namespace_is_refused() -> None:
     args = CatalogArgs(
         env="staging",
