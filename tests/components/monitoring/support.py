@@ -10,6 +10,7 @@ from config.paths import ROOT
 
 METRICS_FILE = ROOT / "components" / "monitoring" / "metrics.yaml"
 OPERATIONS = ROOT / "docs" / "operations.md"
+PLATFORM = ROOT / "docs" / "platform.md"
 
 # `<aggregator>:<metric>{<scope>}`: the space aggregator (avg, sum, min, max, or a
 # percentile such as p95) comes right before the metric and its scope.

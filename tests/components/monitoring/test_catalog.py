@@ -17,6 +17,8 @@ from components.monitoring.catalog import (
 )
 from tests.components.monitoring.support import (
     ISSUE_MONITORS,
+    NODE_LEVEL_MONITORS,
+    PLATFORM,
     TENANT_MONITORS,
     headings,
     listed_metrics,
@@ -73,6 +75,16 @@ def test_it_covers_what_the_issue_lists() -> None:
 def test_a_tenant_gets_the_documented_subset_without_the_node_level_monitors() -> None:
     assert set(tenant_catalog()) == TENANT_MONITORS
     assert len(TENANT_MONITORS) >= 10
+
+
+def test_the_tenant_subset_is_the_documented_one() -> None:
+    section = PLATFORM.read_text().split("### Staging as a tenant", 1)[1].split("\n### ", 1)[0]
+    rows = [ln for ln in section.splitlines() if ln.startswith("| ")][2:]  # after the header and rule
+    # First column: monitor keys, commas between, an optional `(note)` after each.
+    documented = {re.sub(r"\(.*\)", "", key).strip() for row in rows for key in row.split("|")[1].split(",")}
+    assert documented == TENANT_MONITORS == set(tenant_catalog())
+    left_out = section.split("**Left out, the host's job:**", 1)[1].split("\n\n", 1)[0]
+    assert all(key in left_out for key in NODE_LEVEL_MONITORS)
 
 
 def test_every_tenant_query_selects_the_tenants_series_only() -> None:
