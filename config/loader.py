@@ -93,6 +93,18 @@ def _secret_paths(value: Any, path: tuple[str, ...] = ()) -> Iterable[tuple[str,
             yield from _secret_paths(item, (*path, str(k)))  # pyright: ignore[reportUnknownArgumentType]
 
 
+def _tenant_check_problems(cloud: CloudConfig, platform: PlatformConfig) -> list[str]:
+    """A host whose tenants' HTTP checks would never run: they are cluster checks (docs/platform.md)."""
+    dd = platform.datadog
+    if cloud.tenants and dd.enabled and not dd.cluster_agent:
+        return [
+            "platform:datadog.clusterAgent: the tenants of cloud:tenants "
+            f"({', '.join(sorted(cloud.tenants))}) have their HTTP checks run by this stack's cluster "
+            "agent (annotated Services, dispatched as cluster checks); expected true"
+        ]
+    return []
+
+
 def load_stack_config(
     *,
     project: str,
@@ -160,6 +172,7 @@ def load_stack_config(
         platform = platform.model_copy(update={"release_values": values})
         if isinstance(parts["cloud"], CloudConfig):
             problems.extend(dns_owner_problems(parts["cloud"], platform))
+            problems.extend(_tenant_check_problems(parts["cloud"], platform))
     lab = parts["lab"]
     cloud = parts["cloud"]
     assert lab is None or isinstance(lab, LabConfig)

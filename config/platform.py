@@ -188,7 +188,8 @@ class DatadogConfig(Model):
     site: str = Field(default="datadoghq.eu", pattern=r"^[a-z0-9.-]+\.[a-z]+$")
     """Datadog site the agents report to and the provider calls (`datadoghq.com`, `datadoghq.eu`, ...)."""
     cluster_agent: bool = True
-    """Run the cluster agent (cluster-level checks and events)."""
+    """Run the cluster agent (cluster-level checks and events); required on a stack with `cloud:tenants`,
+    whose HTTP checks it runs."""
     thresholds: MonitorThresholds = Field(
         default_factory=MonitorThresholds, description="When each monitor alerts."
     )

@@ -9,6 +9,8 @@ from components.aws.load_balancer import LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.policies import account_of
 from components.kubernetes.access import ClusterAccess
+from components.kubernetes.datadog import NAMESPACE as DATADOG_NAMESPACE
+from components.kubernetes.datadog import POSTGRES_PORT
 from components.kubernetes.karpenter import Karpenter, KarpenterArgs
 from components.kubernetes.tenant import TenantQuotaArgs, TenantSpace, TenantSpaceArgs
 from config import StackConfig, charts
@@ -155,6 +157,8 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
     )
 
     _, partition = account_of(provider)
+    # The host's Datadog agents run the Postgres check on each tenant's database pods.
+    monitored = cfg.platform is not None and cfg.platform.datadog.enabled
     tenants = {
         tenant: TenantSpace(
             f"tenant-{tenant}",
@@ -168,6 +172,8 @@ def build_cloud(cfg: StackConfig, cloud: CloudConfig) -> CloudParts:
                 partition=partition,
                 ingress_namespace=INGRESS_NAMESPACE,
                 protect=cfg.is_prod,
+                agents_namespace=DATADOG_NAMESPACE if monitored else None,
+                agent_ports=[POSTGRES_PORT] if monitored else [],
             ),
         )
         for tenant, t in sorted(cloud.tenants.items())

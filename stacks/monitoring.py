@@ -4,7 +4,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.budget_alerts import BudgetSlackAlerts, BudgetSlackAlertsArgs
-from components.monitoring.catalog import CatalogArgs, Thresholds, Workloads, monitor_catalog
+from components.kubernetes.velero import tenant_schedule_name
+from components.monitoring.catalog import CatalogArgs, TenantScope, Thresholds, Workloads, monitor_catalog
 from components.monitoring.dashboard import Dashboard, DashboardArgs
 from components.monitoring.monitors import Monitors, MonitorsArgs
 from components.monitoring.routing import AlertRouting, AlertRoutingArgs
@@ -26,10 +27,24 @@ def alert_prefix(cfg: StackConfig, platform: PlatformConfig) -> str:
     return "" if cfg.is_prod else f"[{cfg.stack}]"
 
 
+def tenant_scope(cfg: StackConfig, cloud: CloudConfig) -> TenantScope | None:
+    """What selects a tenant's data among its host's (None for a stack that owns its cluster)."""
+    if cloud.host is None:
+        return None
+    return TenantScope(namespace=cloud.host.namespace, backup_schedule=tenant_schedule_name(cfg.stack))
+
+
 def catalog_args(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig) -> CatalogArgs:
     """The typed inputs of the monitor catalog, from the stack's configuration."""
     dd = platform.datadog
     t = dd.thresholds
+    tenant = tenant_scope(cfg, cloud)
+    workloads = Workloads(pgpool_replicas=platform.postgresql.pgpool_replicas)
+    if tenant is not None:
+        # A tenant's database runs in its namespace on the host's cluster.
+        workloads = Workloads(
+            pgpool_replicas=platform.postgresql.pgpool_replicas, pgpool_namespace=tenant.namespace
+        )
     return CatalogArgs(
         env=cfg.stack,
         thresholds=Thresholds(
@@ -46,10 +61,12 @@ def catalog_args(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig)
             certificate_days=t.certificate_days,
         ),
         autoscaling_metric=dd.autoscaling.metric,
-        # The monitors run where the cluster is owned (build_platform): a cluster is configured there.
+        # Read where the stack owns its cluster; a tenant has no autoscaling monitor (its host's).
         autoscaling_maximum=dd.autoscaling.maximum
         or (cloud.cluster.node_group.max_size if cloud.cluster is not None else 1),
-        workloads=Workloads(pgpool_replicas=platform.postgresql.pgpool_replicas),
+        workloads=workloads,
+        tenant=tenant,
+        tenant_namespaces=sorted(ns for t in cloud.tenants.values() for ns in t.namespaces),
     )
 
 
@@ -78,7 +95,12 @@ def budget_note(cfg: StackConfig) -> str:
 
 
 def build_monitoring(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig) -> None:
-    """Declare the environment's alert routing, monitors and dashboard, when Datadog is enabled."""
+    """Declare the environment's alert routing, monitors and dashboard, when Datadog is enabled.
+
+    Called by `build_platform` for a stack that owns its cluster and by `build_tenant` for a
+    tenant of another stack's cluster, whose queries then select its own namespace, services
+    and backup schedule (`tenant_scope`) and which leaves the node-level monitors to its host.
+    """
     dd = platform.datadog
     if not dd.enabled:
         return
@@ -130,6 +152,8 @@ def build_monitoring(cfg: StackConfig, cloud: CloudConfig, platform: PlatformCon
             budget_note=budget_note(cfg),
             provider=provider,
             workloads=args.workloads,
+            tenant=args.tenant,
+            tenant_namespaces=args.tenant_namespaces,
         ),
     )
     pulumi.export(

@@ -174,8 +174,15 @@ def build_platform(cfg: StackConfig, platform: PlatformConfig, cloud: CloudParts
                 env=cfg.stack,
                 cluster_agent=platform.datadog.cluster_agent,
                 http_checks=[f"https://{label}.{cloud.domain}/" for label in platform.hosts],
-                readable_secrets={PG_NAMESPACE: [PG_CREDENTIALS]},
-                secrets_ready=[database.credentials],
+                # Tenants' databases too: their pods carry the Postgres check, these agents run it.
+                readable_secrets={
+                    PG_NAMESPACE: [PG_CREDENTIALS],
+                    **{ns: [PG_CREDENTIALS] for t in cfg.cloud.tenants.values() for ns in t.namespaces},
+                },
+                secrets_ready=[
+                    database.credentials,
+                    *(ns for space in cloud.tenants.values() for ns in space.namespace_resources.values()),
+                ],
             ),
         )
         build_monitoring(cfg, cfg.cloud, platform)

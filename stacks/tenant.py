@@ -18,11 +18,14 @@ from components.aws.kubeconfig import kubeconfig
 from components.kubernetes.access import ClusterAccess
 from components.kubernetes.app_ingress import AppIngress, AppIngressArgs, AppRoute
 from components.kubernetes.cert_manager import AcmeIssuer, AcmeIssuerArgs
+from components.kubernetes.datadog import HttpCheckService, HttpCheckServiceArgs, postgres_check_annotations
 from components.kubernetes.pg_dump import PostgresDump, PostgresDumpArgs
+from components.kubernetes.postgresql_ha import CREDENTIALS_SECRET as PG_CREDENTIALS
 from components.kubernetes.velero import DUMP_PREFIX
 from config import StackConfig, charts
 from config.cloud import CloudConfig, HostConfig
 from stacks.cloud import record_key
+from stacks.monitoring import build_monitoring
 from stacks.platform import build_database
 from stacks.providers import aws_provider
 
@@ -103,6 +106,14 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
         storage_class=cluster.apply(lambda c: str(c["storageClass"])),
         namespace=host.namespace,
         create_namespace=False,
+        # The host's agents run the Postgres check on these pods (the host lets them read this Secret).
+        pod_annotations=(
+            postgres_check_annotations(
+                cfg.stack, namespace=host.namespace, secret=PG_CREDENTIALS, key="password"
+            )
+            if platform.datadog.enabled
+            else {}
+        ),
     )
     ingress_class = mine.apply(lambda m: str(m["ingressClass"]))
     issuer = AcmeIssuer(
@@ -160,3 +171,15 @@ def build_tenant(cfg: StackConfig, cloud: CloudConfig) -> None:
             "backupBucket": mine.apply(lambda m: str(m["backupBucket"])),
         },
     )
+    if platform.datadog.enabled:
+        # The host's cluster agent probes the tenant's hosts; the tenant declares its own monitors.
+        HttpCheckService(
+            f"{cfg.stack}-http-checks",
+            HttpCheckServiceArgs(
+                urls=[f"https://{host_name}/" for host_name in app.hosts],
+                env=cfg.stack,
+                namespace=ns,
+                cluster=access,
+            ),
+        )
+        build_monitoring(cfg, cloud, platform)

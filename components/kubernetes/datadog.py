@@ -16,6 +16,20 @@ from config.charts import ChartPin
 API_KEY_SECRET = "datadog-api-key"
 """Secret holding the key under `api-key`, the name the chart reads."""
 
+NAMESPACE = "datadog"
+"""Namespace of the agents (`DatadogArgs.namespace`'s default): a tenant's network policy admits it."""
+
+POSTGRES_PORT = 5432
+"""Port the Postgres check connects to on each PostgreSQL pod."""
+
+SERVICE_CHECKS_ANNOTATION = "ad.datadoghq.com/service.checks"
+"""Annotation of a Service whose check configurations the cluster agent's `kube_services`
+provider reads and dispatches as cluster checks (datadog-agent
+comp/core/autodiscovery/listeners/kube_services.go, `isServiceAnnotated`)."""
+
+ENV_LABEL = "tags.datadoghq.com/env"
+"""Standard label the agent turns into the `env` tag of what it collects for an object."""
+
 
 @dataclass(frozen=True)
 class DatadogArgs:
@@ -35,7 +49,7 @@ class DatadogArgs:
     """`env` tag on everything the agents send (the stack name)."""
     cluster_agent: bool
     """Run the cluster agent."""
-    namespace: str = "datadog"
+    namespace: str = NAMESPACE
     """Namespace the program creates for the release. Default `datadog`."""
     http_checks: Sequence[str] = ()
     """Addresses probed from inside the cluster by Datadog's HTTP check (availability and
@@ -45,30 +59,36 @@ class DatadogArgs:
     configurations (e.g. the database password). Only these: the chart's default would let the
     agents read every Secret of the cluster. Default {} (no secret backend)."""
     secrets_ready: Sequence[pulumi.Resource] = ()
-    """The Secrets of `readable_secrets`: the release waits for them. Default ()."""
+    """The Secrets of `readable_secrets`, or the Namespace of one another stack declares (a tenant's):
+    the release, which writes a Role in each namespace, waits for them. Default ()."""
+
+
+def http_check_instances(urls: Sequence[str], env: str) -> list[dict[str, Any]]:
+    """One HTTP check instance per address: can it connect, how long, days left on its certificate.
+
+    4xx counts as reachable (the ingress answered; `/` of an API may well be a
+    404); 5xx and timeouts do not.
+    """
+    return [
+        {
+            "name": url,
+            "url": url,
+            "timeout": 10,
+            "http_response_status_code": "[1-4]\\d\\d",
+            "check_certificate_expiration": True,
+            "tags": [f"env:{env}"],
+        }
+        for url in urls
+    ]
 
 
 def http_check_config(urls: Sequence[str], env: str, *, cluster_check: bool) -> str:
-    """`http_check.yaml` probing each address: can it connect, how long, days left on its certificate.
+    """`http_check.yaml` probing each address (`http_check_instances`).
 
-    4xx counts as reachable (the ingress answered; `/` of an API may well be a
-    404); 5xx and timeouts do not. As a cluster check the cluster agent runs it
-    once for the cluster instead of once per node.
+    As a cluster check the cluster agent runs it once for the cluster instead of
+    once per node.
     """
-    config: dict[str, Any] = {
-        "init_config": {},
-        "instances": [
-            {
-                "name": url,
-                "url": url,
-                "timeout": 10,
-                "http_response_status_code": "[1-4]\\d\\d",
-                "check_certificate_expiration": True,
-                "tags": [f"env:{env}"],
-            }
-            for url in urls
-        ],
-    }
+    config: dict[str, Any] = {"init_config": {}, "instances": http_check_instances(urls, env)}
     if cluster_check:
         config["cluster_check"] = True
     return yaml.safe_dump(config, sort_keys=False)
@@ -116,7 +136,7 @@ def postgres_check_annotations(
             "instances": [
                 {
                     "host": "%%host%%",
-                    "port": 5432,
+                    "port": POSTGRES_PORT,
                     "username": "postgres",
                     "password": f"ENC[k8s_secret@{namespace}/{secret}/{key}]",
                     "dbname": "postgres",
@@ -126,6 +146,60 @@ def postgres_check_annotations(
         }
     }
     return {f"ad.datadoghq.com/{container}.checks": json.dumps(checks, sort_keys=True)}
+
+
+@dataclass(frozen=True)
+class HttpCheckServiceArgs:
+    """Inputs of `HttpCheckService`."""
+
+    urls: Sequence[str]
+    """Addresses to probe (the tenant's application hosts)."""
+    env: str
+    """`env` tag of the check's metrics (the tenant's stack)."""
+    namespace: pulumi.Input[str]
+    """The tenant's namespace; the metrics carry `kube_namespace:<it>`."""
+    cluster: ClusterAccess
+    """The host's cluster as the tenant reaches it (its Kubernetes provider)."""
+    name: str = "datadog-http-checks"
+    """Name of the Service. Default `datadog-http-checks`."""
+
+
+class HttpCheckService(pulumi.ComponentResource):
+    """A tenant's HTTP checks, run by its host's Datadog cluster agent.
+
+    A tenant cannot run agents (cluster-wide objects). It declares a headless
+    Service without selector, so without endpoints, whose annotation carries the
+    HTTP check instances; the host's cluster agent (cluster checks on) reads
+    annotated Services cluster-wide and dispatches each check once, without a
+    host name, adding the Service's `kube_namespace`, `kube_service` and its
+    `tags.datadoghq.com/env` label as `env` (datadog-agent
+    comp/core/autodiscovery/listeners/kube_services.go `processService`,
+    listeners/common.go `getStandardTags`, configresolver.go `Resolve`).
+    """
+
+    service: k8s.core.v1.Service
+    """The annotated Service."""
+
+    def __init__(
+        self, name: str, args: HttpCheckServiceArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("campus:kubernetes:HttpCheckService", name, None, opts)
+        checks: dict[str, Any] = {
+            "http_check": {"init_config": {}, "instances": http_check_instances(args.urls, args.env)}
+        }
+        self.service = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata={
+                "name": args.name,
+                "namespace": args.namespace,
+                "labels": {"app.kubernetes.io/managed-by": "pulumi", ENV_LABEL: args.env},
+                "annotations": {SERVICE_CHECKS_ANNOTATION: json.dumps(checks, sort_keys=True)},
+            },
+            # Headless and without selector: no cluster IP, no endpoints, nothing routed to it.
+            spec={"cluster_ip": "None", "ports": [{"name": "https", "port": 443, "protocol": "TCP"}]},
+            opts=pulumi.ResourceOptions(parent=self, provider=args.cluster.k8s_provider),
+        )
+        self.register_outputs({"service": self.service.metadata.name})
 
 
 class Datadog(pulumi.ComponentResource):

@@ -6,7 +6,8 @@ lives in a namespace and nothing cluster-scoped. What keeps it in its lane is
 the host's, not the tenant's to change: the namespaces themselves, a
 ResourceQuota and a LimitRange in each (the tenant's identity gets the `edit`
 policy, which cannot write either), and default NetworkPolicies that admit
-traffic from the tenant's own namespaces and from the ingress controller only.
+traffic from the tenant's own namespaces and from the ingress controller only
+(and from the host's monitoring agents, to the ports their checks read).
 """
 
 from collections.abc import Mapping, Sequence
@@ -66,6 +67,11 @@ class TenantSpaceArgs:
     """Namespace of the ingress controller, the one outside source admitted."""
     protect: bool = False
     """Protect the namespaces (deleting one deletes the tenant's data)."""
+    agents_namespace: str | None = None
+    """Namespace of the host's monitoring agents, admitted to `agent_ports` of the tenant's pods (the
+    checks they run there, e.g. the Postgres check). Default None (no agents admitted)."""
+    agent_ports: Sequence[int] = ()
+    """TCP ports of the tenant's pods the agents may reach. Default ()."""
 
 
 class TenantSpace(pulumi.ComponentResource):
@@ -143,14 +149,23 @@ class TenantSpace(pulumi.ComponentResource):
             ingress_controller: k8s.networking.v1.NetworkPolicyPeerArgsDict = {
                 "namespace_selector": {"match_labels": {NAME_LABEL: args.ingress_namespace}}
             }
+            ingress_rules: list[k8s.networking.v1.NetworkPolicyIngressRuleArgsDict] = [
+                {"from_": [*own, ingress_controller]}
+            ]
+            if args.agents_namespace is not None and args.agent_ports:
+                # The host's agents run checks on the tenant's pods (its database): those ports only.
+                ingress_rules.append(
+                    {
+                        "from_": [
+                            {"namespace_selector": {"match_labels": {NAME_LABEL: args.agents_namespace}}}
+                        ],
+                        "ports": [{"protocol": "TCP", "port": port} for port in args.agent_ports],
+                    }
+                )
             k8s.networking.v1.NetworkPolicy(
                 f"{name}-{ns_name}-ingress",
                 metadata={"name": "tenant-ingress", "namespace": ns_name},
-                spec={
-                    "pod_selector": {},
-                    "policy_types": ["Ingress"],
-                    "ingress": [{"from_": [*own, ingress_controller]}],
-                },
+                spec={"pod_selector": {}, "policy_types": ["Ingress"], "ingress": ingress_rules},
                 opts=inside,
             )
             dns: k8s.networking.v1.NetworkPolicyEgressRuleArgsDict = {

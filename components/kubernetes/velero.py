@@ -34,6 +34,12 @@ def check_plugin(server: ImagePin, plugin: ImagePin) -> None:
         )
 
 
+def tenant_schedule_name(tenant: str) -> str:
+    """Name of a tenant's Schedule on its host: its backups' `velero.io/schedule-name` label, and the
+    `schedule` label of Velero's backup metrics (what the tenant's monitors select)."""
+    return f"tenant-{tenant}"
+
+
 @dataclass(frozen=True)
 class TenantSchedule:
     """A tenant's own backup: its namespaces, on its own schedule, with its own TTL."""
@@ -305,7 +311,7 @@ class Velero(pulumi.ComponentResource):
                 f"{name}-{tenant}-schedule",
                 api_version="velero.io/v1",
                 kind="Schedule",
-                metadata={"name": f"tenant-{tenant}", "namespace": ns.metadata.name},
+                metadata={"name": tenant_schedule_name(tenant), "namespace": ns.metadata.name},
                 spec=schedule_spec(
                     cron=spec.schedule, retention_days=spec.retention_days, namespaces=spec.namespaces
                 ),

@@ -4,6 +4,9 @@ Pure data, no resources: the `Monitors` component turns the specs into
 `datadog.Monitor`s, the dashboard reuses the same metric queries, and the tests
 read them directly. Every metric named here must be listed, with its source,
 in `components/monitoring/metrics.yaml` (a test parses each query against it).
+`scopes` decides how each family of queries selects the environment's data:
+`env:<stack>` where the stack owns its cluster, its namespace, services and
+backup schedule where it is a tenant of another stack's cluster.
 """
 
 from collections.abc import Sequence
@@ -45,11 +48,93 @@ class Workloads:
 
 
 @dataclass(frozen=True)
+class TenantScope:
+    """Where a tenant's data is among its host's (staging on prod's cluster).
+
+    The host's agents collect every node and put the host's `env` on what they
+    send; a tenant's monitors select its own workloads by what its data carries
+    (docs/platform.md, Monitoring and alerts; sources in docs/provider-notes.md).
+    """
+
+    namespace: str
+    """The tenant's namespace: kube-state-metrics and autodiscovered checks tag `kube_namespace:<it>`,
+    and Traefik names an Ingress's services `<namespace>-<service>-<port>@kubernetes`."""
+    backup_schedule: str
+    """Its Velero schedule on the host: Velero's backup counters carry `schedule:<name>`."""
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """What selects one environment's data, per family of metrics (the text between braces)."""
+
+    nodes: str | None
+    """Node-level metrics; None for a tenant: the nodes, their capacity and the autoscaler are the host's."""
+    pods: str
+    """kube-state-metrics of pods and Deployments."""
+    database: str
+    """The Postgres check."""
+    http: str
+    """The HTTP check (availability, certificate expiry)."""
+    ingress_metric: str
+    """Traefik metrics read: per entrypoint (the whole ingress) or per service (a tenant's share of it)."""
+    ingress: str
+    """Scope of those Traefik metrics."""
+    backups: str
+    """Velero's backup counters."""
+
+
+def scopes(
+    env: str, workloads: Workloads, tenant: TenantScope | None = None, tenant_namespaces: Sequence[str] = ()
+) -> Scopes:
+    """The scopes of an environment that owns its cluster (`env:<env>` everywhere), or of a tenant.
+
+    `tenant_namespaces`: the namespaces of the owner's own tenants. Their HTTP checks run on the
+    owner's cluster agent, which adds its global tags (`env:<owner>`) to every check it dispatches:
+    the owner's HTTP queries leave those namespaces out.
+    """
+    own = f"env:{env}"
+    if tenant is None:
+        return Scopes(
+            nodes=own,
+            pods=own,
+            database=own,
+            http=join_scope(own, *(f"!kube_namespace:{ns}" for ns in tenant_namespaces)),
+            ingress_metric="traefik_mesh.entrypoint",
+            ingress=f"{own},entrypoint:{workloads.ingress_entrypoint}",
+            backups=own,
+        )
+    namespace = f"kube_namespace:{tenant.namespace}"
+    return Scopes(
+        nodes=None,
+        # kube-state-metrics adds the host agent's global tags (its env) to every
+        # series: the namespace is what belongs to the tenant.
+        pods=namespace,
+        # Check instances carry the tenant's env; autodiscovery adds the namespace.
+        database=f"{own},{namespace}",
+        http=f"{own},{namespace}",
+        # The entrypoints are shared; Traefik's per-service series name the namespace first.
+        ingress_metric="traefik_mesh.service",
+        ingress=f"traefik_service:{tenant.namespace}-*",
+        backups=f"schedule:{tenant.backup_schedule}",
+    )
+
+
+NODE_LEVEL = frozenset({"node-cpu", "node-memory", "pods-per-node", "autoscaling-max"})
+"""Monitors of the nodes, their capacity and the autoscaler: a cluster owner's, never a tenant's."""
+
+
+def join_scope(*parts: str) -> str:
+    """Tag filters joined with commas (AND), each once, in order."""
+    return ",".join(dict.fromkeys(parts))
+
+
+@dataclass(frozen=True)
 class CatalogArgs:
     """Inputs of `monitor_catalog`."""
 
     env: str
-    """The stack: every query filters on `env:<env>`, the tag the agents put on everything."""
+    """The stack: monitors are tagged `env:<env>`; the queries of a stack that owns its cluster filter on it,
+    the tag its agents put on everything."""
     thresholds: Thresholds
     """When each monitor alerts."""
     autoscaling_metric: str
@@ -58,6 +143,12 @@ class CatalogArgs:
     """Node count at which the autoscaler can add nothing more."""
     workloads: Workloads = field(default_factory=Workloads)
     """Names of the platform's workloads."""
+    tenant: TenantScope | None = None
+    """Set for a tenant of another stack's cluster: its queries select its namespace, services and
+    backup schedule, and the node-level monitors (the host's) are left out. Default None."""
+    tenant_namespaces: Sequence[str] = ()
+    """For a cluster owner: its tenants' namespaces, which its HTTP monitors leave to the tenants
+    (`scopes`). Default ()."""
 
 
 @dataclass(frozen=True)
@@ -98,17 +189,26 @@ def _fmt(value: float) -> str:
 
 
 def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
-    """The monitors of one environment, in a stable order."""
-    env = f"env:{args.env}"
+    """The monitors of one environment, in a stable order (a tenant's: without the node-level ones)."""
     t = args.thresholds
     w = args.workloads
-    ingress = f"{env},entrypoint:{w.ingress_entrypoint}"
+    if args.tenant is not None and w.pgpool_namespace != args.tenant.namespace:
+        raise ValueError(
+            f"a tenant's pgpool runs in its namespace {args.tenant.namespace!r}, not {w.pgpool_namespace!r}"
+        )
+    s = scopes(args.env, w, args.tenant, args.tenant_namespaces)
+    nodes = s.nodes or ""  # a tenant's node-level specs are dropped below
+    requests = f"{s.ingress_metric}.requests.count"
+    duration = f"{s.ingress_metric}.request.duration.seconds"
+    pgpool = join_scope(
+        s.pods, f"kube_namespace:{w.pgpool_namespace}", f"kube_deployment:{w.pgpool_deployment}"
+    )
     specs: list[MonitorSpec] = [
         MonitorSpec(
             key="node-cpu",
             title="Node CPU high",
             query=(
-                f"avg(last_10m):100 - avg:system.cpu.idle{{{env}}} by {{host}} > {_fmt(t.node_cpu_percent)}"
+                f"avg(last_10m):100 - avg:system.cpu.idle{{{nodes}}} by {{host}} > {_fmt(t.node_cpu_percent)}"
             ),
             comparator=">",
             critical=t.node_cpu_percent,
@@ -122,7 +222,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             key="node-memory",
             title="Node memory high",
             query=(
-                f"avg(last_10m):100 - avg:system.mem.pct_usable{{{env}}} by {{host}} * 100 "
+                f"avg(last_10m):100 - avg:system.mem.pct_usable{{{nodes}}} by {{host}} * 100 "
                 f"> {_fmt(t.node_memory_percent)}"
             ),
             comparator=">",
@@ -139,7 +239,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             title="Pods stuck Pending",
             query=(
                 f"min(last_{t.pod_pending_minutes}m):sum:kubernetes_state.pod.status_phase"
-                f"{{{env},pod_phase:pending}} by {{kube_namespace,pod_name}} > 0"
+                f"{{{s.pods},pod_phase:pending}} by {{kube_namespace,pod_name}} > 0"
             ),
             comparator=">",
             critical=0,
@@ -155,7 +255,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             title="Container crash-looping",
             query=(
                 f"min(last_{t.crashloop_minutes}m):max:kubernetes_state.container.status_report.count.waiting"
-                f"{{{env},reason:crashloopbackoff}} by {{kube_namespace,pod_name}} >= 1"
+                f"{{{s.pods},reason:crashloopbackoff}} by {{kube_namespace,pod_name}} >= 1"
             ),
             comparator=">=",
             critical=1,
@@ -170,8 +270,9 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             key="pods-per-node",
             title="Node close to its pod capacity",
             query=(
-                f"avg(last_15m):sum:kubernetes_state.pod.status_phase{{{env},pod_phase:running}} by {{node}} "
-                f"/ sum:kubernetes_state.node.pods_allocatable{{{env}}} by {{node}} * 100 "
+                "avg(last_15m):sum:kubernetes_state.pod.status_phase"
+                f"{{{nodes},pod_phase:running}} by {{node}} "
+                f"/ sum:kubernetes_state.node.pods_allocatable{{{nodes}}} by {{node}} * 100 "
                 f"> {_fmt(t.pods_per_node_percent)}"
             ),
             comparator=">",
@@ -186,7 +287,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
         MonitorSpec(
             key="ingress-availability",
             title="Application unreachable",
-            query=f"max(last_5m):min:network.http.can_connect{{{env}}} by {{url}} < 1",
+            query=f"max(last_5m):min:network.http.can_connect{{{s.http}}} by {{url}} < 1",
             comparator="<",
             critical=1,
             summary=(
@@ -202,10 +303,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
         MonitorSpec(
             key="latency-p95",
             title="Ingress p95 latency high",
-            query=(
-                f"avg(last_10m):p95:traefik_mesh.entrypoint.request.duration.seconds{{{ingress}}} "
-                f"> {_fmt(t.latency_p95_seconds)}"
-            ),
+            query=(f"avg(last_10m):p95:{duration}{{{s.ingress}}} > {_fmt(t.latency_p95_seconds)}"),
             comparator=">",
             critical=t.latency_p95_seconds,
             summary=(
@@ -213,13 +311,13 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
                 f"{_fmt(t.latency_p95_seconds)} s."
             ),
             runbook="Latency or 5xx errors high",
-            metrics=("traefik_mesh.entrypoint.request.duration.seconds",),
+            metrics=(duration,),
         ),
         MonitorSpec(
             key="request-rate-anomaly",
             title="Request rate unusual",
             query=(
-                f"avg(last_4h):anomalies(sum:traefik_mesh.entrypoint.requests.count{{{ingress}}}.as_rate(), "
+                f"avg(last_4h):anomalies(sum:{requests}{{{s.ingress}}}.as_rate(), "
                 f"'agile', {_fmt(t.request_rate_deviations)}, direction='both', alert_window='last_15m', "
                 "interval=60, count_default_zero='true') >= 1"
             ),
@@ -227,7 +325,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             critical=1,
             summary="Requests per second left their usual band for 15 minutes (a drop can be an outage).",
             runbook="Request rate unusual",
-            metrics=("traefik_mesh.entrypoint.requests.count",),
+            metrics=(requests,),
             anomaly_window="last_15m",
             priority=3,
         ),
@@ -235,22 +333,22 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             key="errors-5xx",
             title="Ingress 5xx ratio high",
             query=(
-                f"sum(last_10m):sum:traefik_mesh.entrypoint.requests.count{{{ingress},code:5*}}.as_count() "
-                f"/ sum:traefik_mesh.entrypoint.requests.count{{{ingress}}}.as_count() * 100 "
+                f"sum(last_10m):sum:{requests}{{{s.ingress},code:5*}}.as_count() "
+                f"/ sum:{requests}{{{s.ingress}}}.as_count() * 100 "
                 f"> {_fmt(t.error_5xx_percent)}"
             ),
             comparator=">",
             critical=t.error_5xx_percent,
             summary=f"More than {_fmt(t.error_5xx_percent)} % of responses were 5xx over 10 minutes.",
             runbook="Latency or 5xx errors high",
-            metrics=("traefik_mesh.entrypoint.requests.count",),
+            metrics=(requests,),
             priority=1,
         ),
         MonitorSpec(
             key="postgresql-replication-lag",
             title="PostgreSQL replication lag",
             query=(
-                f"max(last_10m):max:postgresql.replication_delay{{{env}}} by {{pod_name}} "
+                f"max(last_10m):max:postgresql.replication_delay{{{s.database}}} by {{pod_name}} "
                 f"> {_fmt(t.replication_lag_seconds)}"
             ),
             comparator=">",
@@ -266,8 +364,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             key="pgpool-health",
             title="pgpool replicas missing",
             query=(
-                f"max(last_10m):sum:kubernetes_state.deployment.replicas_available{{{env},"
-                f"kube_namespace:{w.pgpool_namespace},kube_deployment:{w.pgpool_deployment}}} "
+                f"max(last_10m):sum:kubernetes_state.deployment.replicas_available{{{pgpool}}} "
                 f"< {w.pgpool_replicas}"
             ),
             comparator="<",
@@ -285,7 +382,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
         MonitorSpec(
             key="velero-failures",
             title="Velero backup failed",
-            query=f"sum(last_1d):sum:velero.backup.failure.count{{{env}}}.as_count() > 0",
+            query=f"sum(last_1d):sum:velero.backup.failure.count{{{s.backups}}}.as_count() > 0",
             comparator=">",
             critical=0,
             summary="A Velero backup failed in the last 24 hours.",
@@ -298,7 +395,8 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             # A count query over an empty window evaluates to 0, so a schedule
             # that stopped running alerts just like one whose backups fail.
             query=(
-                f"sum(last_{t.backup_stale_hours}h):sum:velero.backup.success.count{{{env}}}.as_count() < 1"
+                f"sum(last_{t.backup_stale_hours}h):sum:velero.backup.success.count{{{s.backups}}}"
+                ".as_count() < 1"
             ),
             comparator="<",
             critical=1,
@@ -310,7 +408,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
         MonitorSpec(
             key="certificate-expiry",
             title="Certificate expires soon",
-            query=f"min(last_1h):min:http.ssl.days_left{{{env}}} by {{url}} < {t.certificate_days}",
+            query=f"min(last_1h):min:http.ssl.days_left{{{s.http}}} by {{url}} < {t.certificate_days}",
             comparator="<",
             critical=t.certificate_days,
             summary=(
@@ -323,7 +421,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
         MonitorSpec(
             key="autoscaling-max",
             title="Nodes at the autoscaling maximum",
-            query=f"max(last_15m):sum:{args.autoscaling_metric}{{{env}}} >= {args.autoscaling_maximum}",
+            query=f"max(last_15m):sum:{args.autoscaling_metric}{{{nodes}}} >= {args.autoscaling_maximum}",
             comparator=">=",
             critical=args.autoscaling_maximum,
             summary=(
@@ -335,7 +433,9 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
             priority=3,
         ),
     ]
-    keys = [s.key for s in specs]
+    if s.nodes is None:
+        specs = [spec for spec in specs if spec.key not in NODE_LEVEL]
+    keys = [spec.key for spec in specs]
     if len(set(keys)) != len(keys):  # a duplicate would make two resources share a name
         raise ValueError(f"duplicate monitor keys: {sorted(keys)}")
     return specs

@@ -6,13 +6,14 @@ can be copied back here as is, and the tests read the same document.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_datadog as datadog
 
-from components.monitoring.catalog import Workloads
+from components.monitoring.catalog import TenantScope, Workloads, join_scope, scopes
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ class DashboardArgs:
     """Explicit Datadog provider."""
     workloads: Workloads = field(default_factory=Workloads)
     """Names of the platform's workloads."""
+    tenant: TenantScope | None = None
+    """Set for a tenant of another stack's cluster: its panels read its namespace, services and backup
+    schedule, and the node panels (the host's) give way to its pods. Default None."""
+    tenant_namespaces: Sequence[str] = ()
+    """For a cluster owner: its tenants' namespaces, left out of its HTTP panels. Default ()."""
 
 
 def _timeseries(title: str, *queries: str, display: str = "line") -> dict[str, Any]:
@@ -56,72 +62,100 @@ def _group(title: str, widgets: list[dict[str, Any]]) -> dict[str, Any]:
     return {"definition": {"type": "group", "title": title, "layout_type": "ordered", "widgets": widgets}}
 
 
+def _cluster_health(nodes: str) -> dict[str, Any]:
+    return _group(
+        "Cluster health",
+        [
+            _timeseries("Node CPU used (%)", f"100 - avg:system.cpu.idle{{{nodes}}} by {{host}}"),
+            _timeseries(
+                "Node memory used (%)", f"100 - avg:system.mem.pct_usable{{{nodes}}} by {{host}} * 100"
+            ),
+            _timeseries(
+                "Pods running per node vs allocatable",
+                f"sum:kubernetes_state.pod.status_phase{{{nodes},pod_phase:running}} by {{node}}",
+                f"sum:kubernetes_state.node.pods_allocatable{{{nodes}}} by {{node}}",
+            ),
+            _timeseries(
+                "Pods by phase",
+                f"sum:kubernetes_state.pod.status_phase{{{nodes}}} by {{pod_phase}}",
+                display="bars",
+            ),
+            _value("Nodes", f"sum:kubernetes_state.node.count{{{nodes}}}"),
+            _timeseries(
+                "Containers crash-looping",
+                f"sum:kubernetes_state.container.status_report.count.waiting{{{nodes},reason:crashloopbackoff}}"
+                " by {kube_namespace}",
+                display="bars",
+            ),
+        ],
+    )
+
+
+def _workloads(pods: str) -> dict[str, Any]:
+    """A tenant's pods: its namespace only (the nodes are its host's)."""
+    return _group(
+        "Workloads",
+        [
+            _timeseries(
+                "Pods by phase",
+                f"sum:kubernetes_state.pod.status_phase{{{pods}}} by {{pod_phase}}",
+                display="bars",
+            ),
+            _timeseries(
+                "Containers crash-looping",
+                f"sum:kubernetes_state.container.status_report.count.waiting{{{pods},reason:crashloopbackoff}}"
+                " by {pod_name}",
+                display="bars",
+            ),
+        ],
+    )
+
+
 def dashboard_document(args: DashboardArgs) -> dict[str, Any]:
-    """The dashboard as Datadog's API takes it: cluster, ingress, database, backups, cost."""
+    """The dashboard as Datadog's API takes it: cluster (a tenant: its pods), ingress, DB, backups, cost."""
     env = f"env:{args.env}"
     w = args.workloads
-    ingress = f"{env},entrypoint:{w.ingress_entrypoint}"
+    s = scopes(args.env, w, args.tenant, args.tenant_namespaces)
+    requests = f"{s.ingress_metric}.requests.count"
+    duration = f"{s.ingress_metric}.request.duration.seconds"
+    pgpool = join_scope(
+        s.pods, f"kube_namespace:{w.pgpool_namespace}", f"kube_deployment:{w.pgpool_deployment}"
+    )
     title = f"campus {args.env}: platform health"
     widgets = [
-        _group(
-            "Cluster health",
-            [
-                _timeseries("Node CPU used (%)", f"100 - avg:system.cpu.idle{{{env}}} by {{host}}"),
-                _timeseries(
-                    "Node memory used (%)", f"100 - avg:system.mem.pct_usable{{{env}}} by {{host}} * 100"
-                ),
-                _timeseries(
-                    "Pods running per node vs allocatable",
-                    f"sum:kubernetes_state.pod.status_phase{{{env},pod_phase:running}} by {{node}}",
-                    f"sum:kubernetes_state.node.pods_allocatable{{{env}}} by {{node}}",
-                ),
-                _timeseries(
-                    "Pods by phase",
-                    f"sum:kubernetes_state.pod.status_phase{{{env}}} by {{pod_phase}}",
-                    display="bars",
-                ),
-                _value("Nodes", f"sum:kubernetes_state.node.count{{{env}}}"),
-                _timeseries(
-                    "Containers crash-looping",
-                    f"sum:kubernetes_state.container.status_report.count.waiting{{{env},reason:crashloopbackoff}}"
-                    " by {kube_namespace}",
-                    display="bars",
-                ),
-            ],
-        ),
+        _cluster_health(s.nodes) if s.nodes is not None else _workloads(s.pods),
         _group(
             "Ingress golden signals",
             [
-                _timeseries(
-                    "Requests per second",
-                    f"sum:traefik_mesh.entrypoint.requests.count{{{ingress}}}.as_rate()",
-                ),
+                _timeseries("Requests per second", f"sum:{requests}{{{s.ingress}}}.as_rate()"),
                 _timeseries(
                     "5xx responses (%)",
-                    f"sum:traefik_mesh.entrypoint.requests.count{{{ingress},code:5*}}.as_count() / "
-                    f"sum:traefik_mesh.entrypoint.requests.count{{{ingress}}}.as_count() * 100",
+                    f"sum:{requests}{{{s.ingress},code:5*}}.as_count() / "
+                    f"sum:{requests}{{{s.ingress}}}.as_count() * 100",
                 ),
                 _timeseries(
                     "Latency p50 / p95 (s)",
-                    f"p50:traefik_mesh.entrypoint.request.duration.seconds{{{ingress}}}",
-                    f"p95:traefik_mesh.entrypoint.request.duration.seconds{{{ingress}}}",
+                    f"p50:{duration}{{{s.ingress}}}",
+                    f"p95:{duration}{{{s.ingress}}}",
                 ),
                 _timeseries(
-                    "Reachable from the cluster", f"min:network.http.can_connect{{{env}}} by {{url}}"
+                    "Reachable from the cluster", f"min:network.http.can_connect{{{s.http}}} by {{url}}"
                 ),
-                _value("Certificate days left (min)", f"min:http.ssl.days_left{{{env}}}", aggregator="min"),
+                _value(
+                    "Certificate days left (min)", f"min:http.ssl.days_left{{{s.http}}}", aggregator="min"
+                ),
             ],
         ),
         _group(
             "Database",
             [
                 _timeseries(
-                    "Replication delay (s)", f"max:postgresql.replication_delay{{{env}}} by {{pod_name}}"
+                    "Replication delay (s)",
+                    f"max:postgresql.replication_delay{{{s.database}}} by {{pod_name}}",
                 ),
                 _value(
                     "pgpool replicas available",
-                    f"sum:kubernetes_state.deployment.replicas_available{{{env},kube_namespace:{w.pgpool_namespace},"
-                    f"kube_deployment:{w.pgpool_deployment}}}",
+                    f"sum:kubernetes_state.deployment.replicas_available{{{pgpool}}}",
                 ),
             ],
         ),
@@ -130,8 +164,8 @@ def dashboard_document(args: DashboardArgs) -> dict[str, Any]:
             [
                 _timeseries(
                     "Velero backups (successes, failures)",
-                    f"sum:velero.backup.success.count{{{env}}}.as_count()",
-                    f"sum:velero.backup.failure.count{{{env}}}.as_count()",
+                    f"sum:velero.backup.success.count{{{s.backups}}}.as_count()",
+                    f"sum:velero.backup.failure.count{{{s.backups}}}.as_count()",
                     display="bars",
                 ),
             ],

@@ -2,7 +2,7 @@
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -10,8 +10,17 @@ import yaml
 from components.monitoring.catalog import runbook_anchor
 from config import ConfigError
 from offline.harness import SECRET, PlanResult, Registered
-from tests.components.monitoring.support import ISSUE_MONITORS, headings, listed_metrics, metric_refs
-from tests.stacks.test_platform import DOMAINS, plan_platform, values
+from offline.plan import plan_stack
+from tests.components.monitoring.support import (
+    ISSUE_MONITORS,
+    TENANT_MONITORS,
+    headings,
+    listed_metrics,
+    metric_refs,
+    scope_keys,
+)
+from tests.conftest import Planner
+from tests.stacks.test_platform import DOMAINS, plan_platform, release, values
 
 MONITOR = "datadog:index/monitor:Monitor"
 DASHBOARD = "datadog:index/dashboardJson:DashboardJson"
@@ -31,7 +40,20 @@ def prod() -> PlanResult:
 
 @pytest.fixture(scope="module")
 def staging() -> PlanResult:
+    """Staging with its own cluster (the dedicated topology)."""
     return plan_platform("staging")
+
+
+@pytest.fixture(scope="module")
+def tenant() -> PlanResult:
+    """The committed staging: a tenant of prod's cluster."""
+    return plan_stack("staging")
+
+
+@pytest.fixture(scope="module")
+def committed_prod() -> PlanResult:
+    """The committed prod, as the tenant's StackReference reads it."""
+    return plan_stack("prod")
 
 
 def monitors(result: PlanResult) -> dict[str, Registered]:
@@ -159,12 +181,14 @@ def test_staging_alerts_go_to_slack_only_with_a_prefix(staging: PlanResult) -> N
     assert dashboard(staging)["title"] == "[staging] campus staging: platform health"
 
 
-@pytest.mark.parametrize("stack", ["prod", "staging"])
+@pytest.mark.parametrize("stack", ["prod", "staging", "tenant"])
 def test_every_message_links_an_existing_runbook_section(
-    stack: str, prod: PlanResult, staging: PlanResult
+    stack: str, prod: PlanResult, staging: PlanResult, tenant: PlanResult
 ) -> None:
     anchors = {runbook_anchor(h) for h in headings()}
-    for key, monitor in monitors({"prod": prod, "staging": staging}[stack]).items():
+    found = monitors({"prod": prod, "staging": staging, "tenant": tenant}[stack])
+    assert found
+    for key, monitor in found.items():
         lines = [ln for ln in monitor.inputs["message"].splitlines() if ln.startswith("Runbook: ")]
         assert len(lines) == 1, key
         url, _, anchor = lines[0].removeprefix("Runbook: ").partition("#")
@@ -235,13 +259,20 @@ def test_the_postgres_check_reads_its_password_through_the_secret_backend(prod: 
     [check] = json.loads(annotations["ad.datadoghq.com/postgresql.checks"])["postgres"]["instances"]
     assert check["password"] == "ENC[k8s_secret@postgresql/postgresql-credentials/password]"
     assert (check["username"], check["tags"]) == ("postgres", ["env:prod"])
-    # The agents may read that one Secret, not every Secret of the cluster.
+    # The agents may read that one Secret, in prod's database namespace and in its
+    # tenant's (staging's database, on this cluster), not every Secret of the cluster.
     backend = values(prod, "datadog")["datadog"]["secretBackend"]
     assert backend == {
         "command": "/readsecret_multiple_providers.sh",
         "enableGlobalPermissions": False,
-        "roles": [{"namespace": "postgresql", "secrets": ["postgresql-credentials"]}],
+        "roles": [
+            {"namespace": "postgresql", "secrets": ["postgresql-credentials"]},
+            {"namespace": "staging", "secrets": ["postgresql-credentials"]},
+        ],
     }
+    # The release writes the Role in the tenant's namespace once prod has made it.
+    namespace = prod.one("kubernetes:core/v1:Namespace", "tenant-staging-staging")
+    assert namespace.urn in release(prod, "datadog").depends_on
     # The Secret the handle names holds the password under that key.
     secret = prod.one("kubernetes:core/v1:Secret", "postgresql-ha-postgresql-credentials")
     assert secret.inputs["metadata"]["name"] == "postgresql-credentials"
@@ -272,3 +303,196 @@ def test_thresholds_and_routing_follow_the_stack_configuration() -> None:
     assert m["autoscaling-max"].inputs["query"].endswith(">= 5")
     assert m["node-cpu"].inputs["name"] == "[recette] Node CPU high"
     assert m["node-cpu"].inputs["message"].rstrip().endswith("@slack-reverse9-alertes-staging")
+
+
+# Staging as a tenant of prod's cluster (the committed topology): its own monitors,
+# scoped to its own workloads, collected by prod's agents.
+
+TENANT_NAMESPACE = "staging"
+TENANT_SELECTORS = {"kube_namespace:staging", "traefik_service:staging-*", "schedule:tenant-staging"}
+
+
+def test_the_tenant_declares_its_monitors_and_dashboard_through_its_own_provider(tenant: PlanResult) -> None:
+    found = monitors(tenant)
+    assert set(found) == TENANT_MONITORS and len(found) >= 10
+    assert len(tenant.of_type(DASHBOARD)) == 1
+    [provider] = tenant.of_type(PROVIDER)
+    assert provider.name == "staging-datadog"
+    # Its own keys (platform:datadogApiKey/AppKey of Pulumi.staging.yaml), kept secret; the site from config.
+    assert provider.inputs["apiUrl"] == "https://api.datadoghq.eu/"
+    assert provider.inputs["apiKey"] == SECRET and provider.inputs["appKey"] == SECRET
+    for monitor in [*found.values(), *tenant.of_type(DASHBOARD)]:
+        assert monitor.provider is not None and monitor.provider.startswith(provider.urn)
+    ids = tenant.outputs["monitoring"]["monitors"]
+    assert set(ids) == TENANT_MONITORS and ids["pgpool-health"] == found["pgpool-health"].id
+
+
+def test_tenant_alerts_go_to_slack_only_with_a_prefix_and_a_runbook(tenant: PlanResult) -> None:
+    # The channel belongs to the Datadog organisation: prod declares it, the tenant only mentions it.
+    assert not tenant.of_type(SLACK)
+    for key, monitor in monitors(tenant).items():
+        message = monitor.inputs["message"]
+        assert message.rstrip().endswith(SLACK_HANDLE), key
+        assert "@oncall" not in message and message.count("@") == 1, key
+        assert "Runbook: docs/operations.md#" in message, key
+        assert monitor.inputs["name"].startswith("[staging] "), key
+        assert "env:staging" in monitor.inputs["tags"], key
+    assert dashboard(tenant)["title"] == "[staging] campus staging: platform health"
+
+
+def test_tenant_queries_select_the_tenants_workloads_only(tenant: PlanResult) -> None:
+    listed = listed_metrics()
+    queries = [m.inputs["query"] for m in monitors(tenant).values()]
+    queries += dashboard_queries(dashboard(tenant))
+    for query in queries:
+        if query.startswith("tag:("):  # the monitor summary widget selects the tenant's monitors
+            assert query == "tag:(env:staging)"
+            continue
+        refs = metric_refs(query)
+        assert refs, query
+        for metric, scope in refs:
+            assert metric in listed, f"{metric} is not in components/monitoring/metrics.yaml"
+            assert TENANT_SELECTORS & set(scope), f"{query!r} selects nothing of the tenant's"
+            assert "env:prod" not in scope, query
+            assert scope_keys(scope) <= {*listed[metric].get("tags", []), "env"}, query
+    # The node-level panels are the host's: the tenant's dashboard shows its pods instead.
+    groups = [w["definition"]["title"] for w in dashboard(tenant)["widgets"]]
+    assert groups == ["Workloads", "Ingress golden signals", "Database", "Backups", "Cost budget"]
+    assert not [q for q in queries if "system." in q or "node" in q.split("{")[0]]
+
+
+def test_tenant_selectors_never_match_the_hosts_workloads(
+    tenant: PlanResult, committed_prod: PlanResult
+) -> None:
+    host_namespaces = {
+        r.inputs["metadata"]["name"] for r in committed_prod.of_type("kubernetes:core/v1:Namespace")
+    } | {r.inputs["namespace"] for r in committed_prod.of_type("kubernetes:helm.sh/v3:Release")}
+    own = host_namespaces - {TENANT_NAMESPACE}
+    assert {"postgresql", "app", "traefik", "velero"} <= own
+    # kube_namespace:staging, and Traefik's `<namespace>-<service>-<port>` behind `staging-*`.
+    assert not [ns for ns in own if ns == TENANT_NAMESPACE or ns.startswith(f"{TENANT_NAMESPACE}-")]
+    schedules = {
+        r.inputs["metadata"]["name"]: r.inputs["spec"]["template"]
+        for r in committed_prod.of_type("kubernetes:velero.io/v1:Schedule")
+    }
+    # schedule:tenant-staging is prod's schedule of the tenant's namespace, and only of it.
+    assert schedules["tenant-staging"]["includedNamespaces"] == [TENANT_NAMESPACE]
+    assert [n for n, t in schedules.items() if TENANT_NAMESPACE in t.get("includedNamespaces", [])] == [
+        "tenant-staging"
+    ]
+    # The tenant's HTTP checks probe its own hosts.
+    [service] = tenant.of_type("kubernetes:core/v1:Service")
+    checks = json.loads(service.inputs["metadata"]["annotations"]["ad.datadoghq.com/service.checks"])
+    urls = [i["url"] for i in checks["http_check"]["instances"]]
+    assert urls == [f"https://api.{DOMAINS['staging']}/", f"https://www.{DOMAINS['staging']}/"]
+
+
+def test_tenant_thresholds_follow_its_configuration(tenant: PlanResult) -> None:
+    m = monitors(tenant)
+    expected = {
+        "latency-p95": "1",
+        "errors-5xx": "5",
+        "postgresql-replication-lag": "30",
+        "certificate-expiry": "14",
+        "pgpool-health": "1",  # staging's platform:postgresql.pgpoolReplicas
+    }
+    for key, critical in expected.items():
+        assert m[key].inputs["monitorThresholds"] == {"critical": critical}, key
+        assert m[key].inputs["query"].endswith(f" {critical}"), key
+    assert m["velero-stale"].inputs["query"] == (
+        "sum(last_26h):sum:velero.backup.success.count{schedule:tenant-staging}.as_count() < 1"
+    )
+    assert m["pods-pending"].inputs["query"] == (
+        "min(last_15m):sum:kubernetes_state.pod.status_phase{kube_namespace:staging,pod_phase:pending} "
+        "by {kube_namespace,pod_name} > 0"
+    )
+    assert m["ingress-availability"].inputs["notifyNoData"] is True
+
+
+def test_the_host_collects_what_the_tenants_monitors_read(
+    tenant: PlanResult, committed_prod: PlanResult
+) -> None:
+    # The tenant's PostgreSQL pods carry the Postgres check, tagged with its env, its password a handle.
+    pg = cast(
+        dict[str, Any], tenant.one("kubernetes:helm.sh/v3:Release", "postgresql-ha-release").inputs["values"]
+    )
+    [check] = json.loads(pg["postgresql"]["podAnnotations"]["ad.datadoghq.com/postgresql.checks"])[
+        "postgres"
+    ]["instances"]
+    assert check["password"] == "ENC[k8s_secret@staging/postgresql-credentials/password]"
+    assert check["tags"] == ["env:staging"]
+    # Prod's agents may read that Secret (and reach its port: tests/stacks/test_tenant.py).
+    datadog = committed_prod.one("kubernetes:helm.sh/v3:Release", "datadog-release")
+    roles = cast(dict[str, Any], datadog.inputs["values"])["datadog"]["secretBackend"]["roles"]
+    assert {"namespace": "staging", "secrets": ["postgresql-credentials"]} in roles
+    # Prod's cluster agent runs cluster checks, which the tenant's annotated Service asks for.
+    assert cast(dict[str, Any], datadog.inputs["values"])["datadog"]["clusterChecks"] == {"enabled": True}
+    [service] = tenant.of_type("kubernetes:core/v1:Service")
+    meta = service.inputs["metadata"]
+    assert meta["namespace"] == "staging" and meta["labels"]["tags.datadoghq.com/env"] == "staging"
+    assert service.inputs["spec"]["clusterIP"] == "None" and "selector" not in service.inputs["spec"]
+    checks = json.loads(meta["annotations"]["ad.datadoghq.com/service.checks"])["http_check"]["instances"]
+    assert all(i["tags"] == ["env:staging"] and i["check_certificate_expiration"] for i in checks)
+    # The tenant installs no agent of its own.
+    assert not [r for r in tenant.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "datadog"]
+
+
+def test_prod_leaves_its_tenants_http_checks_to_them_and_is_otherwise_unchanged(
+    committed_prod: PlanResult, plan: Planner
+) -> None:
+    # The tenant's HTTP checks run on prod's cluster agent, which tags every check it
+    # dispatches with its own env:prod: prod's HTTP monitors leave the tenant's namespace out.
+    alone = plan("prod", unset=("cloud:tenants",))
+    http = ("ingress-availability", "certificate-expiry")
+    for key, monitor in monitors(committed_prod).items():
+        other = monitors(alone)[key].inputs
+        expected = other["query"]
+        if key in http:
+            expected = expected.replace("{env:prod}", "{env:prod,!kube_namespace:staging}")
+            assert expected != other["query"], key
+        assert monitor.inputs["query"] == expected, key
+        for field in ("name", "message", "monitorThresholds", "tags"):
+            assert monitor.inputs[field] == other[field], (key, field)
+    board = json.dumps(dashboard(committed_prod))
+    assert board.count("env:prod,!kube_namespace:staging") == 2  # reachability and certificate panels
+    assert board.replace("env:prod,!kube_namespace:staging", "env:prod") == json.dumps(dashboard(alone))
+
+
+def test_datadog_off_in_the_tenant_removes_its_monitors_dashboard_and_checks(plan: Planner) -> None:
+    off = plan("staging", set_={"platform:datadog": {"enabled": False}})
+    assert not [r for r in off.resources if r.type.startswith("datadog:") or r.type == PROVIDER]
+    assert not off.of_type("kubernetes:core/v1:Service")
+    assert "monitoring" not in off.outputs
+    pg = cast(
+        dict[str, Any], off.one("kubernetes:helm.sh/v3:Release", "postgresql-ha-release").inputs["values"]
+    )
+    assert "podAnnotations" not in pg["postgresql"]
+    # The rest of the tenant stays.
+    assert off.one("kubernetes:networking.k8s.io/v1:Ingress", "app-ingress")
+
+
+def test_a_missing_key_in_the_tenant_is_one_clear_error(plan: Planner) -> None:
+    with pytest.raises(ConfigError) as info:
+        plan("staging", unset=("platform:datadogApiKey",))
+    assert info.value.problems == [
+        "platform: platform:datadogApiKey is required when platform:datadog.enabled is true "
+        "(`pulumi config set --secret platform:datadogApiKey`)"
+    ]
+
+
+def test_a_host_without_its_cluster_agent_is_refused(plan: Planner) -> None:
+    with pytest.raises(ConfigError) as info:
+        plan(
+            "prod",
+            set_={
+                "platform:datadog": {
+                    "enabled": True,
+                    "clusterAgent": False,
+                    "notify": {"slackAccount": "reverse9", "emails": ["oncall@reverse9.xyz"]},
+                }
+            },
+        )
+    assert info.value.problems == [
+        "platform:datadog.clusterAgent: the tenants of cloud:tenants (staging) have their HTTP checks run "
+        "by this stack's cluster agent (annotated Services, dispatched as cluster checks); expected true"
+    ]

@@ -37,7 +37,8 @@ KINDS = {
         "CronJob",
     },
     # A tenant writes namespaced kinds only, into the namespace prod made for it.
-    "staging": {"Secret", "Ingress", "Issuer", "CronJob", "ServiceAccount"},
+    # The annotated Service carries its HTTP checks (run by prod's cluster agent).
+    "staging": {"Secret", "Ingress", "Issuer", "CronJob", "ServiceAccount", "Service"},
 }
 
 

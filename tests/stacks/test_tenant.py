@@ -61,6 +61,12 @@ def test_the_host_makes_the_tenants_namespace_quota_limits_and_policies(prod: Pl
         for peer in ingress["spec"]["ingress"][0]["from"]
     ]
     assert sources == ["staging", "traefik"]  # itself and the ingress controller, nothing of prod's
+    # Prod's Datadog agents reach the tenant's database port only (the Postgres check).
+    agents = ingress["spec"]["ingress"][1]
+    assert agents["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "datadog"}}}
+    ]
+    assert agents["ports"] == [{"protocol": "TCP", "port": 5432}]
     egress = prod.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "tenant-staging-staging-egress").inputs
     internet = egress["spec"]["egress"][-1]["to"][0]["ipBlock"]
     assert internet["cidr"] == "0.0.0.0/0" and "10.0.0.0/8" in internet["except"]

@@ -10,6 +10,7 @@ from config.paths import ROOT
 
 METRICS_FILE = ROOT / "components" / "monitoring" / "metrics.yaml"
 OPERATIONS = ROOT / "docs" / "operations.md"
+PLATFORM = ROOT / "docs" / "platform.md"
 
 # `<aggregator>:<metric>{<scope>}`: the space aggregator (avg, sum, min, max, or a
 # percentile such as p95) comes right before the metric and its scope.
@@ -56,3 +57,14 @@ ISSUE_MONITORS = frozenset(
     }
 )
 """The monitors issue 18 asks for, by spec key: the catalog and both plans must hold them."""
+
+NODE_LEVEL_MONITORS = frozenset({"node-cpu", "node-memory", "pods-per-node", "autoscaling-max"})
+"""Monitors of the nodes, their capacity and the autoscaler: the cluster owner's, never a tenant's."""
+
+TENANT_MONITORS = ISSUE_MONITORS - NODE_LEVEL_MONITORS
+"""The documented subset a tenant of another stack's cluster declares (docs/platform.md)."""
+
+
+def scope_keys(scope: list[str]) -> set[str]:
+    """Tag keys a scope filters on (`kube_namespace:staging` -> `kube_namespace`)."""
+    return {tag.split(":", 1)[0] for tag in scope}
