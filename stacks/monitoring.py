@@ -67,6 +67,7 @@ def catalog_args(cfg: StackConfig, cloud: CloudConfig, platform: PlatformConfig)
         workloads=workloads,
         tenant=tenant,
         tenant_namespaces=sorted(ns for t in cloud.tenants.values() for ns in t.namespaces),
+        tenant_schedules=[tenant_schedule_name(t) for t in sorted(cloud.tenants)],
     )
 
 
@@ -154,6 +155,7 @@ def build_monitoring(cfg: StackConfig, cloud: CloudConfig, platform: PlatformCon
             workloads=args.workloads,
             tenant=args.tenant,
             tenant_namespaces=args.tenant_namespaces,
+            tenant_schedules=args.tenant_schedules,
         ),
     )
     pulumi.export(

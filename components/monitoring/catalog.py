@@ -84,24 +84,32 @@ class Scopes:
 
 
 def scopes(
-    env: str, workloads: Workloads, tenant: TenantScope | None = None, tenant_namespaces: Sequence[str] = ()
+    env: str,
+    workloads: Workloads,
+    tenant: TenantScope | None = None,
+    tenant_namespaces: Sequence[str] = (),
+    tenant_schedules: Sequence[str] = (),
 ) -> Scopes:
     """The scopes of an environment that owns its cluster (`env:<env>` everywhere), or of a tenant.
 
-    `tenant_namespaces`: the namespaces of the owner's own tenants. Their HTTP checks run on the
-    owner's cluster agent, which adds its global tags (`env:<owner>`) to every check it dispatches:
-    the owner's HTTP queries leave those namespaces out.
+    `tenant_namespaces`, `tenant_schedules`: the namespaces and Velero schedules of the owner's
+    own tenants. The owner's agents add their global tags (`env:<owner>`) to everything they
+    collect, the tenants' pods, checks and backups included: the owner's pod, database, HTTP and
+    backup queries leave those out, so a tenant's problem reaches the tenant's route (staging:
+    Slack only), never the owner's on-call. The nodes and the shared ingress entrypoints stay the
+    owner's: they serve every tenant.
     """
     own = f"env:{env}"
     if tenant is None:
+        others = tuple(f"!kube_namespace:{ns}" for ns in tenant_namespaces)
         return Scopes(
             nodes=own,
-            pods=own,
-            database=own,
-            http=join_scope(own, *(f"!kube_namespace:{ns}" for ns in tenant_namespaces)),
+            pods=join_scope(own, *others),
+            database=join_scope(own, *others),
+            http=join_scope(own, *others),
             ingress_metric="traefik_mesh.entrypoint",
             ingress=f"{own},entrypoint:{workloads.ingress_entrypoint}",
-            backups=own,
+            backups=join_scope(own, *(f"!schedule:{name}" for name in tenant_schedules)),
         )
     namespace = f"kube_namespace:{tenant.namespace}"
     return Scopes(
@@ -149,6 +157,9 @@ class CatalogArgs:
     tenant_namespaces: Sequence[str] = ()
     """For a cluster owner: its tenants' namespaces, which its HTTP monitors leave to the tenants
     (`scopes`). Default ()."""
+    tenant_schedules: Sequence[str] = ()
+    """For a cluster owner: its tenants' Velero schedules, which its backup monitors leave to the
+    tenants (`scopes`). Default ()."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +207,7 @@ def monitor_catalog(args: CatalogArgs) -> list[MonitorSpec]:
         raise ValueError(
             f"a tenant's pgpool runs in its namespace {args.tenant.namespace!r}, not {w.pgpool_namespace!r}"
         )
-    s = scopes(args.env, w, args.tenant, args.tenant_namespaces)
+    s = scopes(args.env, w, args.tenant, args.tenant_namespaces, args.tenant_schedules)
     nodes = s.nodes or ""  # a tenant's node-level specs are dropped below
     requests = f"{s.ingress_metric}.requests.count"
     duration = f"{s.ingress_metric}.request.duration.seconds"

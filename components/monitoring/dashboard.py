@@ -34,7 +34,10 @@ class DashboardArgs:
     """Set for a tenant of another stack's cluster: its panels read its namespace, services and backup
     schedule, and the node panels (the host's) give way to its pods. Default None."""
     tenant_namespaces: Sequence[str] = ()
-    """For a cluster owner: its tenants' namespaces, left out of its HTTP panels. Default ()."""
+    """For a cluster owner: its tenants' namespaces, left out of its pod, database and HTTP panels.
+    Default ()."""
+    tenant_schedules: Sequence[str] = ()
+    """For a cluster owner: its tenants' Velero schedules, left out of its backup panels. Default ()."""
 
 
 def _timeseries(title: str, *queries: str, display: str = "line") -> dict[str, Any]:
@@ -115,7 +118,7 @@ def dashboard_document(args: DashboardArgs) -> dict[str, Any]:
     """The dashboard as Datadog's API takes it: cluster (a tenant: its pods), ingress, DB, backups, cost."""
     env = f"env:{args.env}"
     w = args.workloads
-    s = scopes(args.env, w, args.tenant, args.tenant_namespaces)
+    s = scopes(args.env, w, args.tenant, args.tenant_namespaces, args.tenant_schedules)
     requests = f"{s.ingress_metric}.requests.count"
     duration = f"{s.ingress_metric}.request.duration.seconds"
     pgpool = join_scope(

@@ -136,7 +136,9 @@ def test_prod_thresholds_are_the_documented_defaults(prod: PlanResult) -> None:
     for key, critical in expected.items():
         assert m[key].inputs["monitorThresholds"] == {"critical": critical}, key
         assert m[key].inputs["query"].endswith(f" {critical}"), key
-    assert "sum(last_26h):sum:velero.backup.success.count{env:prod}" in m["velero-stale"].inputs["query"]
+    # Prod leaves its tenant staging's schedule to staging's own monitor.
+    stale = "sum(last_26h):sum:velero.backup.success.count{env:prod,!schedule:tenant-staging}"
+    assert stale in m["velero-stale"].inputs["query"]
     assert m["request-rate-anomaly"].inputs["monitorThresholdWindows"] == {
         "triggerWindow": "last_15m",
         "recoveryWindow": "last_15m",
@@ -437,25 +439,34 @@ def test_the_host_collects_what_the_tenants_monitors_read(
     assert not [r for r in tenant.of_type("kubernetes:helm.sh/v3:Release") if r.inputs["name"] == "datadog"]
 
 
-def test_prod_leaves_its_tenants_http_checks_to_them_and_is_otherwise_unchanged(
+def test_prod_leaves_its_tenants_workloads_to_them_and_is_otherwise_unchanged(
     committed_prod: PlanResult, plan: Planner
 ) -> None:
-    # The tenant's HTTP checks run on prod's cluster agent, which tags every check it
-    # dispatches with its own env:prod: prod's HTTP monitors leave the tenant's namespace out.
+    # Prod's agents tag what they collect from the tenant (its pods, checks, backups) env:prod
+    # too: prod's monitors leave the tenant's namespace and schedule out, so a staging problem
+    # reaches staging's Slack-only route and never prod's e-mail.
     alone = plan("prod", unset=("cloud:tenants",))
-    http = ("ingress-availability", "certificate-expiry")
+    namespaced = (
+        "pods-pending", "pods-crashloop", "pgpool-health", "postgresql-replication-lag",
+        "ingress-availability", "certificate-expiry",
+    )  # fmt: skip
+    backups = ("velero-failures", "velero-stale")
     for key, monitor in monitors(committed_prod).items():
         other = monitors(alone)[key].inputs
         expected = other["query"]
-        if key in http:
-            expected = expected.replace("{env:prod}", "{env:prod,!kube_namespace:staging}")
+        if key in namespaced:
+            expected = expected.replace("env:prod", "env:prod,!kube_namespace:staging", 1)
+        elif key in backups:
+            expected = expected.replace("{env:prod}", "{env:prod,!schedule:tenant-staging}")
+        if key in (*namespaced, *backups):
             assert expected != other["query"], key
         assert monitor.inputs["query"] == expected, key
         for field in ("name", "message", "monitorThresholds", "tags"):
             assert monitor.inputs[field] == other[field], (key, field)
     board = json.dumps(dashboard(committed_prod))
-    assert board.count("env:prod,!kube_namespace:staging") == 2  # reachability and certificate panels
-    assert board.replace("env:prod,!kube_namespace:staging", "env:prod") == json.dumps(dashboard(alone))
+    assert "env:prod,!kube_namespace:staging" in board and "!schedule:tenant-staging" in board
+    unscoped = board.replace(",!kube_namespace:staging", "").replace(",!schedule:tenant-staging", "")
+    assert unscoped == json.dumps(dashboard(alone))
 
 
 def test_datadog_off_in_the_tenant_removes_its_monitors_dashboard_and_checks(plan: Planner) -> None:

@@ -125,19 +125,34 @@ def test_tenant_queries_read_per_service_ingress_series_and_its_schedule() -> No
         assert (c[key].comparator, c[key].critical) == (catalog()[key].comparator, catalog()[key].critical)
 
 
-def test_a_cluster_owner_leaves_its_tenants_http_checks_out() -> None:
+TENANT_WORKLOADS = {
+    "pods-pending", "pods-crashloop", "pgpool-health", "postgresql-replication-lag",
+    "ingress-availability", "certificate-expiry",
+}  # fmt: skip
+"""The owner's monitors whose data its tenants' workloads also feed (through the owner's agents)."""
+
+
+def test_a_cluster_owner_leaves_its_tenants_workloads_to_them() -> None:
+    # Else a staging pod stuck Pending, or staging's backups failing, would page prod's on-call by
+    # e-mail as well as reaching staging's Slack-only route.
     args = CatalogArgs(
         env="prod",
         thresholds=THRESHOLDS,
         autoscaling_metric="kubernetes_state.node.count",
         autoscaling_maximum=6,
         tenant_namespaces=("staging",),
+        tenant_schedules=("tenant-staging",),
     )
     owner, alone = {s.key: s for s in monitor_catalog(args)}, catalog()
     for key, spec in owner.items():
-        if key in ("ingress-availability", "certificate-expiry"):
-            assert "{env:prod,!kube_namespace:staging}" in spec.query, key
+        if key in TENANT_WORKLOADS:
+            assert "env:prod,!kube_namespace:staging" in spec.query, key
+            assert spec.query.replace(",!kube_namespace:staging", "") == alone[key].query, key
+        elif key.startswith("velero-"):
+            assert "{env:prod,!schedule:tenant-staging}" in spec.query, key
+            assert spec.query.replace(",!schedule:tenant-staging", "") == alone[key].query, key
         else:
+            # The nodes, the autoscaler and the shared ingress entrypoints serve every tenant: the owner's.
             assert spec == alone[key], key
 
 
