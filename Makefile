@@ -53,8 +53,8 @@ lint: install ## ruff lint and format check
 typecheck: install ## pyright strict against the pinned provider SDKs
 	$(VENV)/bin/pyright
 
-unit: install install-system ## pytest under Pulumi mocks, one worker per core
-	CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m pytest -n auto --durations=5
+unit: install install-system ## pytest under Pulumi mocks, one worker per core (idle workers take queued tests from busy ones)
+	CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m pytest -n auto --dist worksteal --durations=5
 
 # ansible-lint finds ansible-playbook on PATH; the venv may be a symlink, so use its real path.
 ansible-check: install ## ansible-lint (production profile, offline) and a syntax check of every playbook
