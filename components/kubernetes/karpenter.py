@@ -328,6 +328,18 @@ def controller_policy_document(
         "aws:RequestTag/topology.kubernetes.io/region": region,
     }
     tagged = {f"aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned"}
+    # What launching a node creates: the same resources may be created and tagged at creation.
+    launched = [
+        f"{ec2}:*:{kind}/*"
+        for kind in (
+            "fleet",
+            "instance",
+            "volume",
+            "network-interface",
+            "launch-template",
+            "spot-instances-request",
+        )
+    ]
     profiles = f"arn:{partition}:iam::{account_id}:instance-profile/*"
     statements: list[dict[str, Any]] = [
         {
@@ -356,14 +368,7 @@ def controller_policy_document(
             "Sid": "AllowScopedEC2InstanceActionsWithTags",
             "Effect": "Allow",
             "Action": ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
-            "Resource": [
-                f"{ec2}:*:fleet/*",
-                f"{ec2}:*:instance/*",
-                f"{ec2}:*:volume/*",
-                f"{ec2}:*:network-interface/*",
-                f"{ec2}:*:launch-template/*",
-                f"{ec2}:*:spot-instances-request/*",
-            ],
+            "Resource": launched,
             "Condition": {
                 "StringEquals": owned,
                 "StringLike": {"aws:RequestTag/karpenter.sh/nodepool": "*"},
@@ -373,14 +378,7 @@ def controller_policy_document(
             "Sid": "AllowScopedResourceCreationTagging",
             "Effect": "Allow",
             "Action": "ec2:CreateTags",
-            "Resource": [
-                f"{ec2}:*:fleet/*",
-                f"{ec2}:*:instance/*",
-                f"{ec2}:*:volume/*",
-                f"{ec2}:*:network-interface/*",
-                f"{ec2}:*:launch-template/*",
-                f"{ec2}:*:spot-instances-request/*",
-            ],
+            "Resource": launched,
             "Condition": {
                 "StringEquals": {
                     **owned,
