@@ -47,22 +47,6 @@ def test_a_committed_stack_is_planned_once_and_read_back(
     assert len(list(tmp_path.glob("*.pickle"))) == 2
 
 
-def test_a_changed_configuration_is_planned_every_time_and_not_stored(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # It may name files outside the repository (a roster in a temporary folder) the key cannot see.
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
-    ran = counting(monkeypatch)
-    base = stack_file("prod")
-    config = with_changes(base, {"cost:exchangeRate": "0.9"})
-    for _ in range(2):
-        offline.plan.plan_config(
-            project=base.project, stack="prod", config=config, secret_keys=base.secret_keys
-        )
-    assert ran == ["prod", "prod"]
-    assert list(tmp_path.glob("*.pickle")) == []
-
-
 def test_without_a_store_nothing_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CACHE_ENV, raising=False)
     monkeypatch.setattr(offline.plan, "_HOST_PLANS", {})
@@ -103,17 +87,31 @@ def test_other_tests_share_the_runs_store() -> None:
     assert os.environ.get(CACHE_ENV)
 
 
-def test_a_shareable_configuration_is_stored_like_a_committed_one(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("shareable", "runs", "stored"),
+    [
+        # Changed by a test: it may name files outside the repository (a roster in a temporary
+        # folder) that the key cannot see, so it is planned every time and never stored.
+        (False, ["prod", "prod"], 0),
+        # Staging in the dedicated topology: its stack file and a committed overlay
+        # (offline.cost_summary), stored like a committed stack file.
+        (True, ["prod"], 1),
+    ],
+)
+def test_a_changed_configuration_is_stored_only_when_shareable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shareable: bool, runs: list[str], stored: int
 ) -> None:
-    # Staging in the dedicated topology: its stack file and a committed overlay (offline.cost_summary).
     monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     ran = counting(monkeypatch)
     base = stack_file("prod")
     config = with_changes(base, {"cost:exchangeRate": "0.9"})
     for _ in range(2):
         offline.plan.plan_config(
-            project=base.project, stack="prod", config=config, secret_keys=base.secret_keys, shareable=True
+            project=base.project,
+            stack="prod",
+            config=config,
+            secret_keys=base.secret_keys,
+            shareable=shareable,
         )
-    assert ran == ["prod"]
-    assert len(list(tmp_path.glob("*.pickle"))) == 1
+    assert ran == runs
+    assert len(list(tmp_path.glob("*.pickle"))) == stored
